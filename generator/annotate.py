@@ -1,0 +1,346 @@
+"""Derive, once per function, how it reaches Python (model.Binding).
+
+Every emitter reads these decisions; none of them re-derives a fact.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Dict, List, Optional
+
+from . import names
+from .model import Api, ArgBinding, Binding, Function, PyClass
+
+# Integer C types the binding passes straight through cffi (which range-checks).
+INT_TYPES = {"int", "unsigned int", "long", "unsigned long", "long long",
+             "unsigned long long", "size_t", "long long int",
+             "unsigned long long int"}
+
+# libvirt-python's Python module for each API module.
+PY_MODULES = {"libvirt": "libvirt", "libvirt-qemu": "libvirt_qemu",
+              "libvirt-lxc": "libvirt_lxc", "libvirt-admin": "libvirt_admin"}
+
+# Functions libvirt-python deliberately does not expose, with the reason.
+_REF = "reference counting is the binding's own job"
+_PARENT = "the Python object keeps its parent (connect(), domain(), network())"
+_FREE = "memory is freed by the binding"
+_TYPED = "typed parameters are Python dicts"
+_ERRFUNC = "errors are raised as libvirtError; see registerErrorHandler"
+OMITTED_PATTERNS = [
+    (re.compile(r"^vir\w+Ref$"), _REF),
+    (re.compile(r"^vir(Domain|Interface|Network|Secret|NWFilter|StoragePool|"
+                r"StorageVol|DomainCheckpoint|DomainSnapshot)GetConnect$"), _PARENT),
+    (re.compile(r"^vir(DomainCheckpoint|DomainSnapshot)GetDomain$"), _PARENT),
+    (re.compile(r"^virNetworkPortGetNetwork$"), _PARENT),
+    (re.compile(r"^virTypedParams\w+$"), _TYPED),
+    (re.compile(r"^vir(NetworkDHCPLease|DomainStatsRecordList|DomainFSInfo|"
+                r"DomainIOThreadInfo|DomainInterface|Error|Stream)Free$"), _FREE),
+    (re.compile(r"^vir(ConnSetErrorFunc|ResetError|SaveLastError|CopyLastError|"
+                r"ConnCopyLastError|DefaultErrorFunc|ConnResetLastError|"
+                r"ResetLastError|SetErrorFunc)$"), _ERRFUNC),
+    (re.compile(r"^virDomainLxcEnter(Namespace|SecurityLabel|CGroup)$"),
+     "changes the calling process's namespaces; not offered by libvirt-python"),
+]
+
+# Functions whose regular pattern would give a different Python shape than
+# libvirt-python's: they are written by hand (api-xml/) instead.
+NOT_MECHANICAL = {
+    "virDomainGetTime": "libvirt-python returns a dict",
+    "virDomainSetTime": "libvirt-python takes a dict",
+    "virDomainGetBlockJobInfo": "libvirt-python returns a dict",
+    "virDomainGetSecurityLabel": "libvirt-python returns 'enforcing' as a bool",
+    "virDomainCreateWithFiles": "takes a list of file objects",
+    "virDomainCreateXMLWithFiles": "takes a list of file objects",
+    "virConnectOpenAuth": "takes credential callbacks",
+    "virGetVersion": "libvirt-python's getVersion(name=None) shape",
+    "virDomainQemuAgentCommand": "module function of libvirt_qemu",
+}
+
+# Getters that return None instead of raising on NULL (libvirt-python's
+# contract; the name of an object is not expected to fail).
+RETURN_NONE_ON_NULL = {
+    "virDomainGetID", "virDomainGetName", "virNetworkGetName",
+    "virInterfaceGetName", "virStoragePoolGetName", "virStorageVolGetName",
+    "virStorageVolGetkey", "virNodeDeviceGetName", "virNodeDeviceGetParent",
+    "virSecretGetUsageType", "virSecretGetUsageID", "virNWFilterGetName",
+    "virNWFilterBindingGetFilterName", "virNWFilterBindingGetPortDev",
+}
+
+# Functions after which the object's handle is no longer the caller's.
+RELEASES_HANDLE = {"virConnectClose"}
+
+# Return-value tests libvirt documents differently from "-1 on error".
+ZERO_ON_ERROR = {"virDomainGetMaxMemory", "virNodeGetFreeMemory"}
+
+# Arguments after which an out-pointer is an array, not a single value.
+_COUNT_NAME = re.compile(r"^(n[a-z_]*|max\w*|\w*len|\w*size|\w*count)$",
+                         re.IGNORECASE)
+
+
+class _Unsupported(Exception):
+    """The function does not fit a pattern the generator wraps."""
+
+
+# The runtime base class (libvirt/_objects.py) of each kind of object.
+_BASES = {None: "ConnectionChild", "virDomain": "DomainChild",
+          "virNetwork": "NetworkChild"}
+
+
+def annotate(api: Api) -> None:
+    for cls in names.CLASS_ORDER:
+        parent = names.PARENT_CLASS.get(cls, "virConnect")
+        free = "virConnectClose" if cls == "virConnect" else cls + "Free"
+        base = "Connection" if cls == "virConnect" else _BASES[
+            parent if parent != "virConnect" else None]
+        api.classes[cls] = PyClass(cls, "libvirt", base, free, parent)
+    for function in api.functions.values():
+        function.binding = bind(api, function)
+
+
+def bind(api: Api, function: Function) -> Binding:
+    pymodule = PY_MODULES.get(function.module, function.module)
+    if function.module == "libvirt-admin":
+        return Binding("pending", "libvirt_admin module (issue 5)",
+                       pymodule=pymodule)
+    for pattern, reason in OMITTED_PATTERNS:
+        if pattern.match(function.name):
+            return Binding("omitted", reason, pymodule=pymodule)
+    cls, index = names.owner(function.name, [a.type for a in function.args])
+    if function.module != "libvirt":
+        cls, index = None, -1      # qemu/lxc functions are module functions
+    if cls and function.name == cls + "Free":
+        return Binding("omitted", _FREE, pymodule=pymodule, cls=cls)
+    pyname = names.method_name(function.name, cls)
+    binding = Binding("generated", pymodule=pymodule, cls=cls, pyname=pyname,
+                      releases_self=function.name in RELEASES_HANDLE)
+    if function.handwritten:
+        binding.status = "handwritten"
+        binding.reason = function.handwritten
+        return binding
+    if function.name in NOT_MECHANICAL:
+        binding.status = "pending"
+        binding.reason = NOT_MECHANICAL[function.name]
+        return binding
+    try:
+        _bind_args(api, function, binding, index)
+        _bind_return(api, function, binding)
+    except _Unsupported as why:
+        binding.status = "pending"
+        binding.reason = str(why)
+        binding.args = []
+    return binding
+
+
+# --- arguments ---------------------------------------------------------------
+
+def _base(ctype: str) -> str:
+    return re.sub(r"^const\s+", "", ctype).strip()
+
+
+def _is_nullable(arg, function: Function) -> bool:
+    """libvirt documents NULL as allowed: in the argument's own text, or in
+    a sentence of the function's text that names the argument."""
+    if re.search(r"\bNULL\b|^\(?optional\)?", arg.info):
+        return True
+    for sentence in re.split(r"(?<=[.;])\s+", function.doc):
+        if re.search(r"[@'\"]?\b%s\b" % re.escape(arg.name), sentence) and \
+                re.search(r"\bNULL\b|\boptional\b", sentence):
+            return True
+    return False
+
+
+def _is_optional(info: str) -> bool:
+    return re.search(r"^\(?optional\)?", info) is not None
+
+
+def _struct_fields(api: Api, ctype: str):
+    """The struct a pointer type points to, if it has fields."""
+    base = _base(ctype)
+    typedef = api.typedefs.get(base)
+    if typedef is not None and typedef.type.endswith("*"):
+        base = typedef.type[:-1].strip()
+    elif base.endswith("*"):
+        base = base[:-1].strip()
+    else:
+        return None
+    struct = api.structs.get(base)
+    if struct is None or not struct.fields:
+        return None
+    return struct
+
+
+def _bind_args(api: Api, function: Function, binding: Binding,
+               index: int) -> None:
+    args = function.args
+    bound: List[ArgBinding] = []
+    skip_next = False
+    for position, arg in enumerate(args):
+        if skip_next:
+            skip_next = False
+            continue
+        ctype = _base(arg.type)
+        following = args[position + 1] if position + 1 < len(args) else None
+        previous = args[position - 1] if position else None
+        if position == index:
+            bound.append(ArgBinding(arg.name, "self", ctype, binding.cls))
+            continue
+        cls = names.handle_class(arg.type)
+        if cls:
+            bound.append(ArgBinding(arg.name, "handle", ctype, cls,
+                                    nullable=_is_nullable(arg, function)))
+        elif ctype in INT_TYPES:
+            bound.append(ArgBinding(arg.name, "int", ctype))
+        elif ctype == "double":
+            bound.append(ArgBinding(arg.name, "double", ctype))
+        elif arg.type == "const char *":
+            bound.append(ArgBinding(arg.name, "str", ctype,
+                                    nullable=_is_nullable(arg, function)))
+        elif arg.type == "const unsigned char *" and arg.name == "uuid":
+            bound.append(ArgBinding(arg.name, "uuid", ctype))
+        elif arg.type == "unsigned char *" and function.name.endswith("GetUUID"):
+            bound.append(ArgBinding(arg.name, "out-uuid", ctype))
+        elif arg.type == "char *" and function.name.endswith("GetUUIDString"):
+            bound.append(ArgBinding(arg.name, "out-uuidstr", ctype))
+        elif arg.type in ("char ** const", "char **") and arg.name == "names" \
+                and _is_capacity(following):
+            bound.append(ArgBinding(arg.name, "out-names", ctype))
+            bound.append(ArgBinding(following.name, "capacity", following.type))
+            skip_next = True
+        elif arg.type == "int *" and arg.name == "ids" and _is_capacity(following):
+            bound.append(ArgBinding(arg.name, "out-ids", ctype))
+            bound.append(ArgBinding(following.name, "capacity", following.type))
+            skip_next = True
+        elif ctype.endswith("**") and names.handle_class(ctype[:-2].strip()):
+            bound.append(ArgBinding(arg.name, "out-handles", ctype,
+                                    names.handle_class(ctype[:-2].strip())))
+        elif (ctype.endswith("*") and _base(ctype[:-1]) in INT_TYPES | {"double"}
+              and _is_single_out(arg, previous, following)):
+            bound.append(ArgBinding(arg.name, "out-int", _base(ctype[:-1])))
+        elif _struct_fields(api, arg.type) and _is_single_out(arg, previous, following) \
+                and (following is None or following.name == "flags"):
+            struct = _struct_fields(api, arg.type)
+            bound.append(ArgBinding(arg.name, "out-struct", struct.name))
+        else:
+            raise _Unsupported("argument %s of type '%s'" % (arg.name, arg.type))
+        if arg.name == "flags" or _is_optional(arg.info):
+            last = bound[-1]
+            if last.kind == "int":
+                last.default = "0"
+            elif last.kind in ("str", "handle") and last.nullable:
+                last.default = "None"
+    for arg in bound:
+        arg.name = python_arg_name(arg.name)
+    binding.args = bound
+
+
+def python_arg_name(name: str) -> str:
+    """C argument names that are Python keywords get libvirt-python's names."""
+    if name == "from":
+        return "frm"
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def _is_capacity(arg) -> bool:
+    return arg is not None and _base(arg.type) in ("int", "unsigned int")
+
+
+def _is_single_out(arg, previous, following) -> bool:
+    """A pointer libvirt fills with one value: not an array (no count next to
+    it, not described as one) and not followed by further inputs."""
+    if re.search(r"\barray\b|\blist\b", arg.info, re.IGNORECASE):
+        return False
+    if previous is not None and _base(previous.type) in INT_TYPES \
+            and _COUNT_NAME.match(previous.name) and previous.name != "flags":
+        return False
+    if following is None or following.name == "flags":
+        return True
+    return _base(following.type).endswith("*") and "const" not in following.type
+
+
+# --- return value ------------------------------------------------------------
+
+def _bind_return(api: Api, function: Function, binding: Binding) -> None:
+    ret = function.ret
+    rtype = ret.type
+    outs = [a for a in binding.args if a.kind.startswith("out-")]
+    lists = [a for a in outs if a.kind in ("out-names", "out-ids", "out-handles")]
+    if lists:
+        if len(outs) != 1 or rtype != "int":
+            raise _Unsupported("list together with other out-parameters")
+        binding.errors = "minus-one"
+        out = lists[0]
+        binding.ret_kind = {"out-names": "names", "out-ids": "ids",
+                            "out-handles": "handles"}[out.kind]
+        if out.kind == "out-handles":
+            binding.ret_cls = out.cls
+            binding.parent = names.parent_expression(binding.cls, out.cls)
+        else:
+            binding.count_function = _count_function(api, function)
+        return
+    if outs:
+        if rtype != "int":
+            raise _Unsupported("out-parameters with a '%s' return" % rtype)
+        binding.errors = "minus-one"
+        binding.ret_kind = "value" if len(outs) == 1 and outs[0].kind != "out-struct" \
+            else "list"
+        return
+    if rtype == "void":
+        binding.ret_kind = "void"
+    elif _base(rtype) in INT_TYPES:
+        binding.ret_kind = "int"
+        if function.name in RETURN_NONE_ON_NULL:
+            binding.errors = "none"
+            if rtype == "unsigned int":
+                binding.ret_kind = "uint-as-int"   # libvirt-python shows -1
+        elif function.name in ZERO_ON_ERROR:
+            binding.errors = "zero-with-error"
+        elif rtype.startswith("unsigned"):
+            binding.errors = "minus-one-unsigned"
+        else:
+            binding.errors = "minus-one"
+    elif rtype == "double":
+        binding.ret_kind = "double"
+    elif rtype == "const char *":
+        binding.ret_kind = "str"
+        binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
+            else "null"
+    elif rtype == "char *":
+        binding.ret_kind = "str-free"
+        binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
+            else "null"
+    elif names.handle_class(rtype) or _base(rtype) == "virConnectPtr":
+        cls = names.handle_class(rtype)
+        binding.ret_kind = "handle"
+        binding.ret_cls = cls
+        binding.parent = names.parent_expression(binding.cls, cls)
+        binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
+            else "null"
+    else:
+        raise _Unsupported("return type '%s'" % rtype)
+
+
+def _count_function(api: Api, function: Function) -> str:
+    """The function that says how many names a list function will return."""
+    name = function.name
+    candidates = [name.replace("List", "NumOf", 1),
+                  name.replace("ListNames", "Num", 1),
+                  name.replace("List", "Num", 1).replace("Names", "")]
+    for candidate in candidates:
+        if candidate != name and candidate in api.functions:
+            return candidate
+    raise _Unsupported("no count function for a name list")
+
+
+def summary(api: Api) -> Dict[str, int]:
+    counts: Dict[str, int] = {}
+    for function in api.functions.values():
+        status = function.binding.status if function.binding else "unannotated"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def functions_of(api: Api, pymodule: str, cls: Optional[str]) -> List[Function]:
+    return sorted((f for f in api.functions.values()
+                   if f.binding and f.binding.pymodule == pymodule
+                   and f.binding.cls == cls), key=lambda f: f.binding.pyname)

@@ -1,0 +1,130 @@
+"""From the installed libvirt to the files the package is built from.
+
+`choose_mode` decides API or ABI mode; `make_ffi` gives the cffi builder for
+that mode; `write_python` writes the generated Python modules.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from typing import Dict, List, Optional, Tuple
+
+from . import emit_cdef, emit_python
+from .annotate import annotate
+from .model import Api, Version, parse_version
+from .parse import load_api
+
+MODE_ENV = "LIBVIRT_CFFI_MODE"
+API_MODULE = "libvirt._libvirt_cffi"
+ABI_MODULE = "libvirt._libvirt_cffi_abi"
+
+
+def load(api_dir: Optional[str] = None) -> Api:
+    api = load_api(api_dir)
+    annotate(api)
+    return api
+
+
+def _pkg_config(*args: str) -> Optional[str]:
+    try:
+        out = subprocess.run(["pkg-config", *args], capture_output=True,
+                             text=True, check=False)
+    except OSError:
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def headers_version() -> Optional[Version]:
+    """The version of the libvirt headers API mode would compile against."""
+    text = _pkg_config("--modversion", "libvirt")
+    return parse_version(text) if text else None
+
+
+def choose_mode() -> Tuple[str, str]:
+    """('api' | 'abi', why)."""
+    wanted = os.environ.get(MODE_ENV, "auto").lower()
+    if wanted not in ("auto", "api", "abi"):
+        raise SystemExit("%s must be api, abi or auto, not %r" % (MODE_ENV, wanted))
+    if wanted == "abi":
+        return "abi", "asked for with %s=abi" % MODE_ENV
+    compiler = os.environ.get("CC", "cc").split()[0]
+    missing = []
+    if headers_version() is None:
+        missing.append("libvirt headers (pkg-config libvirt)")
+    if shutil.which(compiler) is None:
+        missing.append("a C compiler (%s)" % compiler)
+    if not missing:
+        return "api", "headers and compiler found"
+    if wanted == "api":
+        raise SystemExit("API mode needs " + " and ".join(missing))
+    return "abi", "no " + " and no ".join(missing)
+
+
+def target_version(api: Api, mode: str) -> Version:
+    """The newest libvirt the declarations may assume: the headers' in API
+    mode (the compiler checks against them), the XML's in ABI mode."""
+    xml_version = parse_version(api.sources.get("libvirt"))
+    if mode == "api":
+        return min(xml_version, headers_version() or xml_version)
+    return xml_version
+
+
+def make_ffi(api: Api, mode: str):
+    import cffi
+    version = target_version(api, mode)
+    ffi = cffi.FFI()
+    ffi.cdef(emit_cdef.emit_cdef(api, version))
+    if mode == "api":
+        packages = [emit_cdef.PKG_CONFIG_PACKAGES[m] for m in sorted(api.sources)]
+        cflags = (_pkg_config("--cflags", *packages) or "").split()
+        libs = (_pkg_config("--libs", *packages) or "").split()
+        ffi.set_source(
+            API_MODULE, emit_cdef.emit_set_source(api, version),
+            extra_compile_args=cflags + ["-Wno-deprecated-declarations", "-O1"],
+            libraries=[f[2:] for f in libs if f.startswith("-l")],
+            library_dirs=[f[2:] for f in libs if f.startswith("-L")])
+    else:
+        ffi.set_source(ABI_MODULE, None)
+    return ffi
+
+
+def python_files(api: Api, mode: str) -> Dict[str, str]:
+    """Generated module name (within libvirt/) -> its source."""
+    info = [
+        '"""How this copy of libvirt-cffi was built (generated)."""',
+        "MODE = %r" % mode,
+        "BUILT_FOR_LIBVIRT = %r" % (target_version(api, mode),),
+        "SONAMES = %r" % (dict(sorted(emit_cdef.SONAMES.items())),),
+    ]
+    return {
+        "_generated.py": emit_python.emit_module(api, "libvirt"),
+        "_build_info.py": "\n".join(info) + "\n",
+    }
+
+
+def write_python(api: Api, mode: str, package_dir: str) -> List[str]:
+    written = []
+    for name, text in python_files(api, mode).items():
+        path = os.path.join(package_dir, name)
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        written.append(path)
+    return written
+
+
+def build_inplace(mode: Optional[str] = None) -> str:
+    """Generate and compile into the source tree's libvirt/ (for development)."""
+    mode = mode or choose_mode()[0]
+    api = load()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    write_python(api, mode, os.path.join(root, "libvirt"))
+    ffi = make_ffi(api, mode)
+    ffi.compile(tmpdir=root, verbose=False)
+    return mode
+
+
+if __name__ == "__main__":
+    print(build_inplace(sys.argv[1] if len(sys.argv) > 1 else None))

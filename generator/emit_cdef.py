@@ -1,0 +1,151 @@
+"""Model -> cffi cdef (one for both modes) and the API-mode set_source."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterable, List, Set
+
+from .model import Api, Field, Version
+from .parse import macro_int_values
+
+# The headers and libraries of each API module.
+HEADERS = {"libvirt": "libvirt/libvirt.h", "virterror": "libvirt/virterror.h",
+           "libvirt-qemu": "libvirt/libvirt-qemu.h",
+           "libvirt-lxc": "libvirt/libvirt-lxc.h",
+           "libvirt-admin": "libvirt/libvirt-admin.h"}
+PKG_CONFIG_PACKAGES = {"libvirt": "libvirt", "libvirt-qemu": "libvirt-qemu",
+                       "libvirt-lxc": "libvirt-lxc", "libvirt-admin": "libvirt-admin"}
+SONAMES = {"libvirt": "libvirt.so.0", "libvirt-qemu": "libvirt-qemu.so.0",
+           "libvirt-lxc": "libvirt-lxc.so.0", "libvirt-admin": "libvirt-admin.so.0"}
+
+# Functions the binding itself needs from the C library beneath libvirt.
+LIBC = ["void free(void *ptr);"]
+
+
+def declared_functions(api: Api, version: Version) -> List[str]:
+    """Names of the functions the cdef declares: every libvirt function the
+    library at `version` has (newer ones are reported at call time)."""
+    return sorted(f.name for f in api.functions.values()
+                  if f.file != "python" and f.version <= version
+                  and f.module in HEADERS)
+
+
+def emit_cdef(api: Api, version: Version) -> str:
+    macros = macro_int_values(api)
+    out: List[str] = ["/* libvirt's API as cffi declarations, generated from "
+                      "its API XML (libvirt %s). */" % api.sources.get("libvirt", "?")]
+    out.append("\n/* handles and structs */")
+    for name in sorted(api.structs):
+        struct = api.structs[name]
+        out.append("typedef struct %s %s;" % (struct.tag, name))
+
+    out.append("\n/* enums */")
+    out.extend(_enums(api))
+
+    out.append("\n/* type aliases */")
+    for name in sorted(api.typedefs):
+        typedef = api.typedefs[name]
+        if typedef.type != "enum":
+            out.append("typedef %s;" % _declarator(typedef.type, name))
+
+    out.append("\n/* callback types */")
+    for name in _callbacks_in_dependency_order(api):
+        cb = api.callbacks[name]
+        out.append("typedef %s (*%s)(%s);" % (cb.ret.type, name, _params(cb.args)))
+
+    out.append("\n/* struct layouts */")
+    done: Set[str] = set()
+    for name in sorted(api.structs):
+        struct = api.structs[name]
+        if struct.fields is None or struct.tag in done:
+            continue
+        done.add(struct.tag)
+        out.append("struct %s {" % struct.tag)
+        for field in struct.fields:
+            out.append("    %s;" % _field(field, macros))
+        out.append("};")
+
+    out.append("\n/* functions */")
+    for name in declared_functions(api, version):
+        function = api.functions[name]
+        out.append("%s %s(%s);" % (function.ret.type, name, _params(function.args)))
+
+    out.append("\n/* variables */")
+    out.append("extern virConnectAuthPtr virConnectAuthPtrDefault;")
+    out.append("\n/* from the C library */")
+    out.extend(LIBC)
+    return "\n".join(out) + "\n"
+
+
+def _enums(api: Api) -> Iterable[str]:
+    grouped = api.enum_types()
+    for name in sorted(api.typedefs):
+        if api.typedefs[name].type != "enum":
+            continue
+        values = sorted(grouped.get(name, []), key=lambda v: (v.value, v.name))
+        if not values:
+            yield "typedef int %s;" % name
+            continue
+        body = ", ".join("%s = %d" % (v.name, v.value) for v in values)
+        yield "typedef enum { %s } %s;" % (body, name)
+    # Values whose enum type is not itself declared as a typedef.
+    orphans = sorted(v.name for v in api.enums.values()
+                     if api.typedefs.get(v.enum) is None)
+    for name in orphans:
+        yield "#define %s %d" % (name, api.enums[name].value)
+
+
+def _callbacks_in_dependency_order(api: Api) -> List[str]:
+    """Callback types that take other callback types come after those."""
+    ordered: List[str] = []
+    remaining = sorted(api.callbacks)
+    while remaining:
+        for name in remaining:
+            uses = {a.type for a in api.callbacks[name].args} & set(remaining)
+            if not uses - {name}:
+                ordered.append(name)
+                remaining.remove(name)
+                break
+        else:
+            raise ValueError("callback types refer to each other: %s" % remaining)
+    return ordered
+
+
+def _params(args) -> str:
+    if not args:
+        return "void"
+    return ", ".join(_declarator(a.type, a.name) for a in args)
+
+
+def _declarator(ctype: str, name: str) -> str:
+    ctype = ctype.strip()
+    if ctype.endswith("*"):
+        return "%s%s" % (ctype, name)
+    return "%s %s" % (ctype, name)
+
+
+def _field(field: Field, macros: Dict[str, int]) -> str:
+    if field.union is not None:
+        members = " ".join("%s;" % _field(m, macros) for m in field.union)
+        return "union { %s } %s" % (members, field.name)
+    match = re.match(r"^(.*?)\s*(\w+)\[(\w+)\]$", field.type)
+    if match:
+        ctype, name, size = match.groups()
+        size = str(macros.get(size, size))
+        return "%s %s[%s]" % (ctype, name, size)
+    return _declarator(field.type, field.name)
+
+
+def emit_set_source(api: Api, version: Version) -> str:
+    """The C source cffi compiles in API mode: libvirt's own headers, so the
+    compiler checks every declaration above against them.
+
+    Every function is declared weak, so a libvirt.so older than the headers
+    still loads; the Python layer refuses calls to what it lacks."""
+    lines = ["#define VIR_ENUM_SENTINELS 1"]
+    lines += ["#include <%s>" % HEADERS[m] for m in sorted(HEADERS)
+              if m in api.sources or m == "virterror"]
+    lines.append("#include <stdlib.h>")
+    for name in declared_functions(api, version):
+        lines.append("#pragma weak %s" % name)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,14 @@
+"""The cffi builder setuptools runs (setup.py's cffi_modules): the mode is
+chosen by generator.build.choose_mode(), the declarations come from the
+installed libvirt's API XML."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from generator import build  # noqa: E402
+
+MODE, WHY = build.choose_mode()
+print("libvirt-cffi: building in %s mode (%s)" % (MODE.upper(), WHY))
+ffi = build.make_ffi(build.load(), MODE)

@@ -1,0 +1,94 @@
+"""What every libvirt object shares: holding its C handle, releasing it when
+the Python object goes away, and the parent it was made from.
+
+The generated classes derive from these; their methods are the libvirt
+functions."""
+
+from __future__ import annotations
+
+from . import _core
+
+_ffi = _core.ffi
+
+
+class _Handle:
+    """An object holding a libvirt handle in `_o` (libvirt-python's name)."""
+
+    _free = None        # set per class: the libvirt function releasing `_o`
+
+    def c_pointer(self) -> int:
+        """The address of the underlying C object."""
+        return int(_ffi.cast("uintptr_t", self._o))
+
+    def __del__(self, _release=_core.release, _null=_ffi.NULL):
+        # A released handle (a closed connection) is NULL, as libvirt-python
+        # passes it on to libvirt, which reports an invalid object.
+        handle = getattr(self, "_o", None)
+        if handle:
+            self._o = _null
+            _release(self._free, handle)
+
+
+class ConnectionChild(_Handle):
+    """An object made from a connection; it keeps that connection alive."""
+
+
+    def __init__(self, conn, _obj=None) -> None:
+        self._conn = conn
+        self._o = _check_obj(_obj)
+
+    def connect(self):
+        return self._conn
+
+
+class DomainChild(_Handle):
+    """Snapshots and checkpoints: made from a domain."""
+
+
+    def __init__(self, dom, _obj=None) -> None:
+        self._dom = dom
+        self._conn = dom.connect()
+        self._o = _check_obj(_obj)
+
+    def connect(self):
+        return self._conn
+
+    def domain(self):
+        return self._dom
+
+
+class NetworkChild(_Handle):
+    """Network ports: made from a network."""
+
+
+    def __init__(self, net, _obj=None) -> None:
+        self._net = net
+        self._conn = net.connect()
+        self._o = _check_obj(_obj)
+
+    def connect(self):
+        return self._conn
+
+    def network(self):
+        return self._net
+
+
+class Connection(_Handle):
+    """A connection; closed when the Python object goes away, as in
+    libvirt-python, or explicitly with close() or a `with` block."""
+
+
+    def __init__(self, _obj=None) -> None:
+        self._o = _check_obj(_obj)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        self.close()
+
+
+def _check_obj(obj):
+    if not isinstance(obj, _ffi.CData):
+        raise TypeError("Expected a wrapped C Object but got %s" % type(obj))
+    return obj

@@ -1,0 +1,28 @@
+"""Build libvirt-cffi: generate the wrappers from the installed libvirt's API
+XML and build the cffi module (API mode with headers and a compiler, ABI mode
+otherwise or with LIBVIRT_CFFI_MODE=abi)."""
+
+import os
+import sys
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from generator import build  # noqa: E402
+
+
+class build_py_with_generated(build_py):
+    """Also write the generated Python modules into the built package."""
+
+    def run(self):
+        super().run()
+        mode, _ = build.choose_mode()
+        build.write_python(build.load(), mode, os.path.join(self.build_lib, "libvirt"))
+
+
+setup(
+    cffi_modules=["generator/ffi_builder.py:ffi"],
+    cmdclass={"build_py": build_py_with_generated},
+)
