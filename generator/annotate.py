@@ -87,18 +87,59 @@ _BASES = {None: "ConnectionChild", "virDomain": "DomainChild",
           "virNetwork": "NetworkChild"}
 
 
+# C types every compiler knows; any other type must be declared by the API.
+C_BASE_TYPES = {"void", "char", "int", "unsigned int", "long", "unsigned long",
+                "long long", "unsigned long long", "long long int",
+                "unsigned long long int", "double", "size_t", "unsigned char",
+                "short", "unsigned short", "float"}
+
+
+def _base_name(ctype: str) -> str:
+    return " ".join(re.sub(r"\bconst\b|\*|\bstruct\b", " ", ctype).split())
+
+
+def declarable_types(api: Api) -> set:
+    """Type names the cdef can declare: those of the API whose own parts are
+    all known (a type from a newer libvirt may use one this XML lacks)."""
+    known = C_BASE_TYPES | set(api.typedefs) | set(api.structs) | set(api.callbacks)
+    changed = True
+    while changed:
+        changed = False
+        for name, typedef in api.typedefs.items():
+            if name in known and typedef.type != "enum" \
+                    and _base_name(typedef.type) not in known:
+                known.discard(name)
+                changed = True
+        for name, cb in api.callbacks.items():
+            parts = [cb.ret.type] + [a.type for a in cb.args]
+            if name in known and any(_base_name(t) not in known for t in parts):
+                known.discard(name)
+                changed = True
+    return known
+
+
+def unknown_types(api: Api, ctypes, known=None) -> List[str]:
+    """The types among `ctypes` the cdef cannot declare."""
+    known = declarable_types(api) if known is None else known
+    return [_base_name(t) for t in ctypes if _base_name(t) not in known]
+
+
 def annotate(api: Api) -> None:
+    known = declarable_types(api)
     for cls in names.CLASS_ORDER:
+        if cls not in api.structs:
+            continue        # a handle this API does not have
         parent = names.PARENT_CLASS.get(cls, "virConnect")
         free = "virConnectClose" if cls == "virConnect" else cls + "Free"
+        free = free if free in api.functions else None
         base = "Connection" if cls == "virConnect" else _BASES[
             parent if parent != "virConnect" else None]
         api.classes[cls] = PyClass(cls, "libvirt", base, free, parent)
     for function in api.functions.values():
-        function.binding = bind(api, function)
+        function.binding = bind(api, function, known)
 
 
-def bind(api: Api, function: Function) -> Binding:
+def bind(api: Api, function: Function, known: set) -> Binding:
     pymodule = PY_MODULES.get(function.module, function.module)
     if function.module == "libvirt-admin":
         return Binding("pending", "libvirt_admin module (issue 5)",
@@ -106,6 +147,11 @@ def bind(api: Api, function: Function) -> Binding:
     for pattern, reason in OMITTED_PATTERNS:
         if pattern.match(function.name):
             return Binding("omitted", reason, pymodule=pymodule)
+    missing = unknown_types(api, [function.ret.type] + [a.type for a in function.args],
+                            known)
+    if missing:
+        return Binding("unsupported", "unknown type %s" % ", ".join(missing),
+                       pymodule=pymodule)
     cls, index = names.owner(function.name, [a.type for a in function.args])
     if function.module != "libvirt":
         cls, index = None, -1      # qemu/lxc functions are module functions

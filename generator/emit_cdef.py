@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterable, List, Set
 
+from .annotate import declarable_types, unknown_types
 from .model import Api, Field, Version
 from .parse import macro_int_values
 
@@ -27,11 +28,13 @@ def declared_functions(api: Api, version: Version) -> List[str]:
     library at `version` has (newer ones are reported at call time)."""
     return sorted(f.name for f in api.functions.values()
                   if f.file != "python" and f.version <= version
-                  and f.module in HEADERS)
+                  and f.module in HEADERS
+                  and not (f.binding and f.binding.status == "unsupported"))
 
 
 def emit_cdef(api: Api, version: Version) -> str:
     macros = macro_int_values(api)
+    known = declarable_types(api)
     out: List[str] = ["/* libvirt's API as cffi declarations, generated from "
                       "its API XML (libvirt %s). */" % api.sources.get("libvirt", "?")]
     out.append("\n/* handles and structs */")
@@ -45,11 +48,13 @@ def emit_cdef(api: Api, version: Version) -> str:
     out.append("\n/* type aliases */")
     for name in sorted(api.typedefs):
         typedef = api.typedefs[name]
-        if typedef.type != "enum":
+        if typedef.type != "enum" and name in known:
             out.append("typedef %s;" % _declarator(typedef.type, name))
 
     out.append("\n/* callback types */")
     for name in _callbacks_in_dependency_order(api):
+        if name not in known:
+            continue
         cb = api.callbacks[name]
         out.append("typedef %s (*%s)(%s);" % (cb.ret.type, name, _params(cb.args)))
 
@@ -57,8 +62,9 @@ def emit_cdef(api: Api, version: Version) -> str:
     done: Set[str] = set()
     for name in sorted(api.structs):
         struct = api.structs[name]
-        if struct.fields is None or struct.tag in done:
-            continue
+        if struct.fields is None or struct.tag in done \
+                or unknown_types(api, _field_types(struct.fields), known):
+            continue    # opaque to cffi when a field's type is unknown
         done.add(struct.tag)
         out.append("struct %s {" % struct.tag)
         for field in struct.fields:
@@ -71,7 +77,10 @@ def emit_cdef(api: Api, version: Version) -> str:
         out.append("%s %s(%s);" % (function.ret.type, name, _params(function.args)))
 
     out.append("\n/* variables */")
-    out.append("extern virConnectAuthPtr virConnectAuthPtrDefault;")
+    for name in sorted(api.variables):
+        variable = api.variables[name]
+        if not unknown_types(api, [variable.type], known):
+            out.append("extern %s;" % _declarator(variable.type, name))
     out.append("\n/* from the C library */")
     out.extend(LIBC)
     return "\n".join(out) + "\n"
@@ -109,6 +118,16 @@ def _callbacks_in_dependency_order(api: Api) -> List[str]:
         else:
             raise ValueError("callback types refer to each other: %s" % remaining)
     return ordered
+
+
+def _field_types(fields) -> List[str]:
+    types = []
+    for field in fields:
+        if field.union is not None:
+            types.extend(_field_types(field.union))
+        else:
+            types.append(re.sub(r"\s*\w+\[\w+\]$", "", field.type))
+    return types
 
 
 def _params(args) -> str:

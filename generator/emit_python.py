@@ -58,7 +58,8 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
         if function.binding.count_function:
             needed.add(function.binding.count_function)
     for cls in api.classes.values():
-        needed.add(cls.free)
+        if cls.free:
+            needed.add(cls.free)
     for name in sorted(needed):
         f = api.functions[name]
         out.append("_%s = _function(%r, %r, %r)"
@@ -75,7 +76,8 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
         if cls.pymodule != pymodule:
             continue
         out.append("\nclass %s(_objects.%s):" % (cls.name, cls.base))
-        out.append("    _free = staticmethod(_%s)\n" % cls.free)
+        if cls.free:
+            out.append("    _free = staticmethod(_%s)\n" % cls.free)
         methods = sorted((f for f in functions if f.binding.cls == cls.name),
                          key=lambda f: (f.binding.pyname, f.name))
         for function in methods:

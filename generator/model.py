@@ -111,6 +111,16 @@ class EnumValue:
 
 
 @dataclass
+class Variable:
+    name: str
+    type: str
+    module: str
+    file: str
+    version: Version
+    doc: str = ""
+
+
+@dataclass
 class Macro:
     name: str
     module: str
@@ -177,7 +187,7 @@ class PyClass:
     name: str            # virDomain
     pymodule: str
     base: str            # the runtime base class in libvirt/_objects.py
-    free: str            # the libvirt function releasing the handle
+    free: Optional[str]  # the libvirt function releasing the handle
     parent: Optional[str]   # the class its objects are made from
 
 
@@ -190,6 +200,7 @@ class Api:
     typedefs: Dict[str, Typedef] = field(default_factory=dict)
     enums: Dict[str, EnumValue] = field(default_factory=dict)
     macros: Dict[str, Macro] = field(default_factory=dict)
+    variables: Dict[str, Variable] = field(default_factory=dict)
     classes: Dict[str, PyClass] = field(default_factory=dict)
     # module name -> version of the XML it came from (LIBVIR_VERSION_NUMBER)
     sources: Dict[str, str] = field(default_factory=dict)

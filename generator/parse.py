@@ -15,7 +15,7 @@ from typing import Dict, Iterable, List, Optional
 from lxml import etree
 
 from .model import (Api, Arg, Callback, EnumValue, Field, Function, Macro,
-                    Return, Struct, Typedef, parse_version)
+                    Return, Struct, Typedef, Variable, parse_version)
 
 # The API files libvirt installs, by module, with the pkg-config package and
 # variable that locate each one.
@@ -146,6 +146,9 @@ def parse_file(api: Api, path: str, module: str) -> None:
                 value=numeric if numeric is not None else 0,
                 symbolic=None if numeric is not None else raw,
                 doc=node.get("info") or "", **common)
+        elif node.tag == "variable":
+            api.variables[name] = Variable(
+                name=name, type=node.get("type"), doc=_text(node, "info"), **common)
         elif node.tag == "macro":
             api.macros[name] = Macro(
                 name=name, raw=node.get("raw"), string=node.get("string"),

@@ -24,7 +24,7 @@ class _Handle:
         # A released handle (a closed connection) is NULL, as libvirt-python
         # passes it on to libvirt, which reports an invalid object.
         handle = getattr(self, "_o", None)
-        if handle:
+        if handle and self._free is not None:
             self._o = _null
             _release(self._free, handle)
 

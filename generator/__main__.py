@@ -1,0 +1,80 @@
+"""python -m generator: inspect the model or write what it generates.
+
+  --report            every function: class, Python name, status; then totals
+  --emit cdef|python  print the cffi declarations or the wrapper module
+  --time              how long parsing, annotating and emitting take
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from . import emit_cdef, emit_python
+from .annotate import annotate
+from .build import target_version
+from .parse import ApiNotFound, load_api
+
+STATUS_ORDER = ["generated", "handwritten", "pending", "omitted", "unsupported"]
+
+
+def report(api, out=None) -> None:
+    out = out or sys.stdout
+    rows = sorted(api.functions.values(),
+                  key=lambda f: (f.binding.pymodule, f.binding.cls or "", f.name))
+    for function in rows:
+        b = function.binding
+        owner = b.cls or "(module)"
+        where = "%s.%s" % (owner, b.pyname) if b.pyname else "-"
+        line = "%-44s %-14s %-48s %s" % (function.name, b.pymodule, where, b.status)
+        if b.reason:
+            line += ": " + b.reason
+        out.write(line.rstrip() + "\n")
+    counts = {s: 0 for s in STATUS_ORDER}
+    for function in api.functions.values():
+        counts[function.binding.status] = counts.get(function.binding.status, 0) + 1
+    out.write("\ntotal %d functions: %d generated, %d hand-written done, "
+              "%d hand-written pending, %d omitted (as in libvirt-python), "
+              "%d left out (types unknown to the generator)\n"
+              % (len(api.functions), counts["generated"], counts["handwritten"],
+                 counts["pending"], counts["omitted"], counts["unsupported"]))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--api-dir", help="directory holding libvirt*-api.xml "
+                        "(default: located with pkg-config; env LIBVIRT_API_XML_DIR)")
+    parser.add_argument("--report", action="store_true")
+    parser.add_argument("--emit", choices=["cdef", "python"])
+    parser.add_argument("--mode", choices=["api", "abi"], default="api",
+                        help="the build mode --emit cdef declares for")
+    parser.add_argument("--time", action="store_true")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        api = load_api(args.api_dir)
+    except ApiNotFound as error:
+        parser.error(str(error))
+    parsed = time.perf_counter()
+    annotate(api)
+    annotated = time.perf_counter()
+    cdef = emit_cdef.emit_cdef(api, target_version(api, args.mode))
+    python = emit_python.emit_module(api, "libvirt")
+    emitted = time.perf_counter()
+    if args.emit == "cdef":
+        sys.stdout.write(cdef)
+    elif args.emit == "python":
+        sys.stdout.write(python)
+    if args.report:
+        report(api)
+    if args.time:
+        sys.stderr.write("parse %.3f s, annotate %.3f s, emit %.3f s, total %.3f s\n"
+                         % (parsed - started, annotated - parsed,
+                            emitted - annotated, emitted - started))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
