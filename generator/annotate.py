@@ -37,8 +37,7 @@ OMITTED_PATTERNS = [
     (re.compile(r"^vir(NetworkDHCPLease|DomainStatsRecordList|DomainFSInfo|"
                 r"DomainIOThreadInfo|DomainInterface|Error|Stream)Free$"), _FREE),
     (re.compile(r"^vir(ConnSetErrorFunc|ResetError|SaveLastError|CopyLastError|"
-                r"ConnCopyLastError|DefaultErrorFunc|ConnResetLastError|"
-                r"ResetLastError|SetErrorFunc)$"), _ERRFUNC),
+                r"ConnCopyLastError|DefaultErrorFunc|SetErrorFunc)$"), _ERRFUNC),
     (re.compile(r"^virDomainLxcEnter(Namespace|SecurityLabel|CGroup)$"),
      "changes the calling process's namespaces; not offered by libvirt-python"),
 ]
@@ -53,7 +52,6 @@ NOT_MECHANICAL = {
     "virDomainCreateWithFiles": "takes a list of file objects",
     "virDomainCreateXMLWithFiles": "takes a list of file objects",
     "virConnectOpenAuth": "takes credential callbacks",
-    "virGetVersion": "libvirt-python's getVersion(name=None) shape",
     "virDomainQemuAgentCommand": "module function of libvirt_qemu",
 }
 
@@ -147,6 +145,10 @@ def bind(api: Api, function: Function, known: set) -> Binding:
     for pattern, reason in OMITTED_PATTERNS:
         if pattern.match(function.name):
             return Binding("omitted", reason, pymodule=pymodule)
+    if function.handwritten and function.file == "python":
+        # Python-only: libvirt-python's own function around libvirt's.
+        return Binding("handwritten", function.handwritten, pymodule=pymodule,
+                       pyname=function.pyname or function.name)
     missing = unknown_types(api, [function.ret.type] + [a.type for a in function.args],
                             known)
     if missing:
@@ -157,7 +159,7 @@ def bind(api: Api, function: Function, known: set) -> Binding:
         cls, index = None, -1      # qemu/lxc functions are module functions
     if cls and function.name == cls + "Free":
         return Binding("omitted", _FREE, pymodule=pymodule, cls=cls)
-    pyname = names.method_name(function.name, cls)
+    pyname = function.pyname or names.method_name(function.name, cls)
     binding = Binding("generated", pymodule=pymodule, cls=cls, pyname=pyname,
                       releases_self=function.name in RELEASES_HANDLE)
     if function.handwritten:

@@ -112,9 +112,16 @@ def _constants(api: Api, pymodule: str) -> List[str]:
                                ("libvirt-lxc", "libvirt_lxc"),
                                ("libvirt-admin", "libvirt_admin")) if p == pymodule}
     lines = []
+    # libvirt-python leaves out each enum's _LAST sentinel (its highest
+    # value): it changes with every release that extends the enum.
+    sentinels = set()
+    for values in api.enum_types().values():
+        highest = max(values, key=lambda v: (v.value, v.name))
+        if highest.name.endswith("_LAST"):
+            sentinels.add(highest.name)
     for name in sorted(api.enums):
         value = api.enums[name]
-        if value.module in modules:
+        if value.module in modules and name not in sentinels:
             lines.append("%s = %d" % (name, value.value))
     macros = macro_int_values(api)
     for name in sorted(macros):

@@ -54,6 +54,7 @@ class Function:
     # Set when the function is described by the project's api-xml/ rather
     # than by libvirt: the reason it is hand-written.
     handwritten: Optional[str] = None
+    pyname: Optional[str] = None     # api-xml may name the Python function
     binding: Optional["Binding"] = None
 
 

@@ -171,13 +171,14 @@ def parse_project_file(api: Api, path: str) -> None:
         existing = api.functions.get(name)
         if existing is not None:
             existing.handwritten = reason
+            existing.pyname = node.get("pyname")
             continue
         api.functions[name] = Function(
             name=name, module=node.get("module") or "libvirt",
             file=node.get("file") or "python",
             version=parse_version(node.get("version")),
             ret=_return(node), args=_args(node), doc=_text(node, "info"),
-            handwritten=reason)
+            handwritten=reason, pyname=node.get("pyname"))
 
 
 def _int_or_none(text: Optional[str]) -> Optional[int]:

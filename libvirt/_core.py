@@ -65,7 +65,11 @@ def _text(pointer):
 def last_error():
     """libvirt's thread-local last error as libvirt-python's 9-tuple, or None.
     Every field is read before the tuple is allocated (see error())."""
-    err = _virGetLastError()
+    return error_tuple(_virGetLastError())
+
+
+def error_tuple(err):
+    """A virErrorPtr as libvirt-python's 9-tuple (None for NULL)."""
     if not err:
         return None
     code, domain, level, int1, int2 = err.code, err.domain, err.level, err.int1, err.int2

@@ -1,31 +1,34 @@
-"""Module functions libvirt-python shapes by hand."""
+"""Module functions whose libvirt-python shape is not a mechanical wrapping
+(each described in api-xml/libvirt-handwritten.xml)."""
 
 from __future__ import annotations
 
-from typing import Optional
+import sys
+import threading
+import traceback
+from typing import Any, Callable, Optional
 
 from . import _core
 
-__all__ = ["getVersion", "virGetLastError", "virGetLastErrorMessage"]
+__all__ = ["getVersion", "virGetLastError", "registerErrorHandler"]
 
 _ffi = _core.ffi
 _virGetVersion = _core.function("libvirt", "virGetVersion", (0, 0, 1))
+_virSetErrorFunc = _core.function("libvirt", "virSetErrorFunc", (0, 1, 0))
 
 
-def getVersion(name: Optional[str] = None) -> int:
-    """The version of the loaded libvirt library, as major * 1,000,000 +
-    minor * 1,000 + release; with `name`, the version of that driver."""
+def getVersion(name: Optional[str] = None):
+    """The version of the loaded libvirt (major * 1,000,000 + minor * 1,000 +
+    release); with a driver `name`, the tuple (libvirt's, the driver's)."""
     lib_version = _ffi.new("unsigned long *")
     if name is None:
-        ret = _virGetVersion(lib_version, _ffi.NULL, _ffi.NULL)
-        if ret == -1:
+        if _virGetVersion(lib_version, _ffi.NULL, _ffi.NULL) == -1:
             raise _core.error("virGetVersion() failed")
         return lib_version[0]
     type_version = _ffi.new("unsigned long *")
-    ret = _virGetVersion(lib_version, _core.cstr(name, "name"), type_version)
-    if ret == -1:
+    if _virGetVersion(lib_version, _core.cstr(name, "name"), type_version) == -1:
         raise _core.error("virGetVersion() failed")
-    return type_version[0]
+    return (lib_version[0], type_version[0])
 
 
 def virGetLastError():
@@ -33,6 +36,31 @@ def virGetLastError():
     return _core.last_error()
 
 
-def virGetLastErrorMessage() -> str:
-    err = _core.last_error()
-    return "no error" if err is None else err[2]
+# The Python handler libvirt's errors go to: (f, ctx), or None.
+_handler_lock = threading.Lock()
+_handler: Optional[tuple] = None
+
+
+@_ffi.callback("void(void *, virErrorPtr)")
+def _report_error(_userdata, err) -> None:
+    handler = _handler
+    if handler is None:
+        return
+    f, ctx = handler
+    try:
+        f(ctx, _core.error_tuple(err))
+    except Exception:       # never let it unwind into libvirt's C frames
+        traceback.print_exc(file=sys.stderr)
+
+
+def registerErrorHandler(f: Optional[Callable[[Any, tuple], None]], ctx: Any) -> int:
+    """Have f(ctx, error) called for every libvirt error (error being the
+    9-tuple of virGetLastError); f=None restores libvirt's default handler,
+    which prints errors to stderr. Returns 1."""
+    global _handler
+    if f is not None and not callable(f):
+        raise TypeError("registerErrorHandler: f must be callable or None")
+    with _handler_lock:
+        _handler = None if f is None else (f, ctx)
+        _virSetErrorFunc(_ffi.NULL, _ffi.NULL if f is None else _report_error)
+    return 1

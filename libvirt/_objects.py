@@ -32,7 +32,6 @@ class _Handle:
 class ConnectionChild(_Handle):
     """An object made from a connection; it keeps that connection alive."""
 
-
     def __init__(self, conn, _obj=None) -> None:
         self._conn = conn
         self._o = _check_obj(_obj)
@@ -43,7 +42,6 @@ class ConnectionChild(_Handle):
 
 class DomainChild(_Handle):
     """Snapshots and checkpoints: made from a domain."""
-
 
     def __init__(self, dom, _obj=None) -> None:
         self._dom = dom
@@ -60,7 +58,6 @@ class DomainChild(_Handle):
 class NetworkChild(_Handle):
     """Network ports: made from a network."""
 
-
     def __init__(self, net, _obj=None) -> None:
         self._net = net
         self._conn = net.connect()
@@ -73,13 +70,30 @@ class NetworkChild(_Handle):
         return self._net
 
 
+_virNodeGetInfo = _core.function("libvirt", "virNodeGetInfo", (0, 1, 0))
+_virConnGetLastError = _core.function("libvirt", "virConnGetLastError", (0, 1, 0))
+_T_virNodeInfo_p = _ffi.typeof("virNodeInfo *")
+
+
 class Connection(_Handle):
     """A connection; closed when the Python object goes away, as in
     libvirt-python, or explicitly with close() or a `with` block."""
 
-
     def __init__(self, _obj=None) -> None:
         self._o = _check_obj(_obj)
+
+    def getInfo(self):
+        """[model, memory in MiB, cpus, mhz, nodes, sockets, cores, threads]
+        of the host (libvirt-python's shape: memory in MiB, not KiB)."""
+        info = _ffi.new(_T_virNodeInfo_p)
+        if _virNodeGetInfo(self._o, info) == -1:
+            raise _core.error("virNodeGetInfo() failed")
+        return [_ffi.string(info.model).decode(), info.memory >> 10, info.cpus,
+                info.mhz, info.nodes, info.sockets, info.cores, info.threads]
+
+    def virConnGetLastError(self):
+        """The last error recorded on this connection, as a 9-tuple, or None."""
+        return _core.error_tuple(_virConnGetLastError(self._o))
 
     def __enter__(self):
         return self

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian 12 machine needs, then the package built twice:
+# .venv (API mode, compiled) and .venv-abi (ABI mode, dlopen). Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(libvirt-dev libvirt-daemon pkg-config gcc python3-venv python3-dev)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# python3-venv / python3-dev matter only for Debian's own python3.
+if python3 -c 'import venv, sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
+    missing=("${missing[@]/python3-venv}"); missing=("${missing[@]/python3-dev}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "error: missing Debian packages: ${missing[*]}" >&2
+        echo "       install them as root: apt-get install --no-install-recommends ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "== installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_venv() {   # build_venv DIR MODE
+    local dir=$1 mode=$2
+    [ -x "$dir/bin/python" ] || python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check cffi lxml pycparser pytest setuptools wheel
+    echo "== building libvirt-cffi in $mode mode into $dir"
+    rm -rf build     # setuptools reuses build/lib: never mix the two modes
+    LIBVIRT_CFFI_MODE=$mode "$dir/bin/pip" install -q --disable-pip-version-check \
+        --no-build-isolation --force-reinstall --no-deps .
+}
+
+build_venv .venv api
+if [ "${1:-}" = "--both" ]; then
+    build_venv .venv-abi abi
+fi
