@@ -52,6 +52,7 @@ NOT_MECHANICAL = {
     "virDomainCreateWithFiles": "takes a list of file objects",
     "virDomainCreateXMLWithFiles": "takes a list of file objects",
     "virConnectOpenAuth": "takes credential callbacks",
+    "virStreamSend": "sends bytes",
     "virDomainQemuAgentCommand": "module function of libvirt_qemu",
 }
 
@@ -80,9 +81,13 @@ class _Unsupported(Exception):
     """The function does not fit a pattern the generator wraps."""
 
 
-# The runtime base class (libvirt/_objects.py) of each kind of object.
-_BASES = {None: "ConnectionChild", "virDomain": "DomainChild",
-          "virNetwork": "NetworkChild"}
+# The runtime base class (libvirt/_objects.py) of each kind of object;
+# the others are "ConnectionChild".
+RUNTIME_BASES = {"virConnect": "Connection", "virDomain": "Domain",
+                 "virStorageVol": "StorageVolume",
+                 "virDomainSnapshot": "DomainChild",
+                 "virDomainCheckpoint": "DomainChild",
+                 "virNetworkPort": "NetworkChild"}
 
 
 # C types every compiler knows; any other type must be declared by the API.
@@ -130,8 +135,7 @@ def annotate(api: Api) -> None:
         parent = names.PARENT_CLASS.get(cls, "virConnect")
         free = "virConnectClose" if cls == "virConnect" else cls + "Free"
         free = free if free in api.functions else None
-        base = "Connection" if cls == "virConnect" else _BASES[
-            parent if parent != "virConnect" else None]
+        base = RUNTIME_BASES.get(cls, "ConnectionChild")
         api.classes[cls] = PyClass(cls, "libvirt", base, free, parent)
     for function in api.functions.values():
         function.binding = bind(api, function, known)
@@ -148,7 +152,7 @@ def bind(api: Api, function: Function, known: set) -> Binding:
     if function.handwritten and function.file == "python":
         # Python-only: libvirt-python's own function around libvirt's.
         return Binding("handwritten", function.handwritten, pymodule=pymodule,
-                       pyname=function.pyname or function.name)
+                       cls=function.cls, pyname=function.pyname or function.name)
     missing = unknown_types(api, [function.ret.type] + [a.type for a in function.args],
                             known)
     if missing:
@@ -159,6 +163,7 @@ def bind(api: Api, function: Function, known: set) -> Binding:
         cls, index = None, -1      # qemu/lxc functions are module functions
     if cls and function.name == cls + "Free":
         return Binding("omitted", _FREE, pymodule=pymodule, cls=cls)
+    cls = function.cls or cls
     pyname = function.pyname or names.method_name(function.name, cls)
     binding = Binding("generated", pymodule=pymodule, cls=cls, pyname=pyname,
                       releases_self=function.name in RELEASES_HANDLE)
@@ -250,8 +255,7 @@ def _bind_args(api: Api, function: Function, binding: Binding,
             bound.append(ArgBinding(arg.name, "out-uuid", ctype))
         elif arg.type == "char *" and function.name.endswith("GetUUIDString"):
             bound.append(ArgBinding(arg.name, "out-uuidstr", ctype))
-        elif arg.type in ("char ** const", "char **") and arg.name == "names" \
-                and _is_capacity(following):
+        elif arg.type in ("char ** const", "char **") and _is_capacity(following):
             bound.append(ArgBinding(arg.name, "out-names", ctype))
             bound.append(ArgBinding(following.name, "capacity", following.type))
             skip_next = True
@@ -278,7 +282,9 @@ def _bind_args(api: Api, function: Function, binding: Binding,
             elif last.kind in ("str", "handle") and last.nullable:
                 last.default = "None"
     for arg in bound:
-        arg.name = python_arg_name(arg.name)
+        adjust = function.adjust.get(arg.name, {})
+        arg.default = adjust.get("default", arg.default)
+        arg.name = adjust.get("pyname") or python_arg_name(arg.name)
     binding.args = bound
 
 

@@ -54,7 +54,10 @@ class Function:
     # Set when the function is described by the project's api-xml/ rather
     # than by libvirt: the reason it is hand-written.
     handwritten: Optional[str] = None
-    pyname: Optional[str] = None     # api-xml may name the Python function
+    pyname: Optional[str] = None     # api-xml may name the Python function,
+    cls: Optional[str] = None        # place it in a class,
+    # and adjust a generated one's arguments: C name -> {pyname, default}
+    adjust: Dict[str, Dict[str, str]] = field(default_factory=dict)
     binding: Optional["Binding"] = None
 
 

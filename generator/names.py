@@ -72,6 +72,7 @@ PREFIX_RULES = [
 EXPLICIT_NAMES = {
     "virStreamNew": "newStream",
     "virConnectListDomains": "listDomainsID",
+    "virConnectListAllNodeDevices": "listAllDevices",
 }
 
 # Acronyms the lower-casing of the first letter would break.

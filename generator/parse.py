@@ -165,6 +165,13 @@ def parse_project_file(api: Api, path: str) -> None:
     are written by hand. Each <function> names a libvirt function and says
     why it is hand-written; its args/return describe the Python signature."""
     tree = etree.parse(path)
+    for node in tree.getroot().iter("adjust"):
+        function = api.functions.get(node.get("name"))
+        if function is None:
+            continue        # not in this libvirt
+        for arg in node.findall("arg"):
+            function.adjust[arg.get("name")] = {
+                key: value for key, value in arg.attrib.items() if key != "name"}
     for node in tree.getroot().iter("function"):
         name = node.get("name")
         reason = node.get("reason") or "described in %s" % os.path.basename(path)
@@ -172,13 +179,14 @@ def parse_project_file(api: Api, path: str) -> None:
         if existing is not None:
             existing.handwritten = reason
             existing.pyname = node.get("pyname")
+            existing.cls = node.get("class")
             continue
         api.functions[name] = Function(
             name=name, module=node.get("module") or "libvirt",
             file=node.get("file") or "python",
             version=parse_version(node.get("version")),
             ret=_return(node), args=_args(node), doc=_text(node, "info"),
-            handwritten=reason, pyname=node.get("pyname"))
+            handwritten=reason, pyname=node.get("pyname"), cls=node.get("class"))
 
 
 def _int_or_none(text: Optional[str]) -> Optional[int]:

@@ -40,6 +40,29 @@ class ConnectionChild(_Handle):
         return self._conn
 
 
+_virDomainRevertToSnapshot = _core.function(
+    "libvirt", "virDomainRevertToSnapshot", (0, 8, 0))
+
+
+class Domain(ConnectionChild):
+    """A domain."""
+
+    def revertToSnapshot(self, snap, flags=0):
+        """Revert the domain to the snapshot `snap`."""
+        # DomainChild: cffi itself refuses a checkpoint's handle here.
+        ret = _virDomainRevertToSnapshot(_core.handle(snap, DomainChild, "snap"), flags)
+        if ret == -1:
+            raise _core.error("virDomainRevertToSnapshot() failed")
+        return ret
+
+
+class StorageVolume(ConnectionChild):
+    """A storage volume."""
+
+    # Bytes per chunk of the sendAll/recvAll family: a stream packet's payload.
+    streamBufSize = 262120
+
+
 class DomainChild(_Handle):
     """Snapshots and checkpoints: made from a domain."""
 
@@ -53,6 +76,10 @@ class DomainChild(_Handle):
 
     def domain(self):
         return self._dom
+
+    # libvirt-python's names for the same two.
+    getConnect = connect
+    getDomain = domain
 
 
 class NetworkChild(_Handle):
