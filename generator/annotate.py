@@ -51,7 +51,6 @@ NOT_MECHANICAL = {
     "virDomainGetSecurityLabel": "libvirt-python returns 'enforcing' as a bool",
     "virDomainCreateWithFiles": "takes a list of file objects",
     "virDomainCreateXMLWithFiles": "takes a list of file objects",
-    "virConnectOpenAuth": "takes credential callbacks",
     "virStreamSend": "sends bytes",
     "virDomainQemuAgentCommand": "module function of libvirt_qemu",
 }

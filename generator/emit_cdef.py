@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Set
+from typing import Dict, Iterable, List, Set, Tuple
 
 from .annotate import declarable_types, unknown_types
 from .model import Api, Field, Version
@@ -20,7 +20,7 @@ SONAMES = {"libvirt": "libvirt.so.0", "libvirt-qemu": "libvirt-qemu.so.0",
            "libvirt-lxc": "libvirt-lxc.so.0", "libvirt-admin": "libvirt-admin.so.0"}
 
 # Functions the binding itself needs from the C library beneath libvirt.
-LIBC = ["void free(void *ptr);"]
+LIBC = ["void free(void *ptr);", "char *strdup(const char *s);"]
 
 
 def declared_functions(api: Api, version: Version) -> List[str]:
@@ -155,6 +155,74 @@ def _field(field: Field, macros: Dict[str, int]) -> str:
     return _declarator(field.type, field.name)
 
 
+# API mode's own helpers (not libvirt's API): one destructor per class, for
+# ffi.gc. A libvirt free resets the calling thread's last error, and the
+# garbage collector may run a destructor between a failing call and the
+# reading of its error; so while the thread holds an error, frees wait in a
+# list that the next free made without one performs.
+RELEASE_SOURCE = r"""
+#include <pthread.h>
+
+typedef int (*lvc_free_function)(void *);
+struct lvc_pending {
+    lvc_free_function free;
+    void *handle;
+    struct lvc_pending *next;
+};
+static struct lvc_pending *lvc_pending_frees;
+static pthread_mutex_t lvc_pending_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void lvc_release(lvc_free_function free_function, void *handle)
+{
+    struct lvc_pending *pending;
+    if (virGetLastError() != NULL) {
+        pending = malloc(sizeof(*pending));
+        if (pending != NULL) {
+            pending->free = free_function;
+            pending->handle = handle;
+            pthread_mutex_lock(&lvc_pending_lock);
+            pending->next = lvc_pending_frees;
+            lvc_pending_frees = pending;
+            pthread_mutex_unlock(&lvc_pending_lock);
+            return;
+        }
+    }
+    free_function(handle);
+    if (lvc_pending_frees == NULL)
+        return;
+    pthread_mutex_lock(&lvc_pending_lock);
+    pending = lvc_pending_frees;
+    lvc_pending_frees = NULL;
+    pthread_mutex_unlock(&lvc_pending_lock);
+    while (pending != NULL) {
+        struct lvc_pending *next = pending->next;
+        pending->free(pending->handle);
+        free(pending);
+        pending = next;
+    }
+}
+"""
+
+
+def release_functions(api: Api) -> List[Tuple[str, str]]:
+    """(class, its libvirt free function) for every class with one."""
+    return [(cls.name, cls.free) for cls in api.classes.values() if cls.free]
+
+
+def emit_release_cdef(api: Api) -> str:
+    return "".join("void lvc_release_%s(%sPtr handle);\n" % (cls, cls)
+                   for cls, _ in release_functions(api))
+
+
+def emit_release_source(api: Api) -> str:
+    lines = [RELEASE_SOURCE]
+    for cls, free in release_functions(api):
+        lines.append("void lvc_release_%s(%sPtr handle)\n{\n"
+                     "    lvc_release((lvc_free_function)%s, handle);\n}\n"
+                     % (cls, cls, free))
+    return "\n".join(lines)
+
+
 def emit_set_source(api: Api, version: Version) -> str:
     """The C source cffi compiles in API mode: libvirt's own headers, so the
     compiler checks every declaration above against them.
@@ -167,4 +235,5 @@ def emit_set_source(api: Api, version: Version) -> str:
     lines.append("#include <stdlib.h>")
     for name in declared_functions(api, version):
         lines.append("#pragma weak %s" % name)
+    lines.append(emit_release_source(api))
     return "\n".join(lines) + "\n"

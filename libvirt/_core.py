@@ -8,6 +8,7 @@ ABI-mode module opens libvirt's shared libraries with the same declarations.
 from __future__ import annotations
 
 import collections
+import functools
 
 try:
     from ._libvirt_cffi import ffi, lib as _api_lib
@@ -181,6 +182,15 @@ def release(free, handle) -> None:
         pending_free(pending)
 
 
+def releaser(cls_name: str, free_name: str):
+    """The destructor ffi.gc attaches to the handles of one class. API mode
+    has it compiled (lvc_release_*, see the generator's emit_cdef); ABI mode
+    runs release() above."""
+    if _api_lib is not None:
+        return getattr(_api_lib, "lvc_release_" + cls_name)
+    return functools.partial(release, getattr(_libvirt, free_name))
+
+
 # --- arguments -------------------------------------------------------------------
 
 def cstr(value, name: str):
@@ -247,9 +257,8 @@ def take_handles(array_pointer, count: int, cls, parent):
     """A libvirt-allocated array of handles: each becomes a `cls` object (which
     then owns its reference); the array itself is freed."""
     array = array_pointer[0]
+    adopt = cls._adopt
     try:
-        if parent is None:
-            return [cls(_obj=array[i]) for i in range(count)]
-        return [cls(parent, _obj=array[i]) for i in range(count)]
+        return [adopt(parent, array[i]) for i in range(count)]
     finally:
         _free(array)

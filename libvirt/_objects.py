@@ -11,30 +11,46 @@ from . import _core
 _ffi = _core.ffi
 
 
-class _Handle:
-    """An object holding a libvirt handle in `_o` (libvirt-python's name)."""
+_gc = _ffi.gc
+_new_object = object.__new__
 
-    _free = None        # set per class: the libvirt function releasing `_o`
+
+class _Handle:
+    """An object holding a libvirt handle in `_o` (libvirt-python's name).
+
+    The handle is released by the destructor attached with ffi.gc when the
+    last reference to it goes: no Python code runs at that point."""
+
+    __slots__ = ("_o", "__dict__", "__weakref__")
+    _release = None     # set per class: the destructor for its handles
 
     def c_pointer(self) -> int:
         """The address of the underlying C object."""
         return int(_ffi.cast("uintptr_t", self._o))
 
-    def __del__(self, _release=_core.release, _null=_ffi.NULL):
-        # A released handle (a closed connection) is NULL, as libvirt-python
-        # passes it on to libvirt, which reports an invalid object.
-        handle = getattr(self, "_o", None)
-        if handle and self._free is not None:
-            self._o = _null
-            _release(self._free, handle)
+    @classmethod
+    def _owned(cls, handle):
+        if not isinstance(handle, _ffi.CData):
+            raise TypeError("Expected a wrapped C Object but got %s" % type(handle))
+        return _gc(handle, cls._release)
 
 
 class ConnectionChild(_Handle):
     """An object made from a connection; it keeps that connection alive."""
 
+    __slots__ = ("_conn",)
+
     def __init__(self, conn, _obj=None) -> None:
         self._conn = conn
-        self._o = _check_obj(_obj)
+        self._o = self._owned(_obj)
+
+    @classmethod
+    def _adopt(cls, conn, handle):
+        """Wrap a handle libvirt just returned (the fast path of __init__)."""
+        obj = _new_object(cls)
+        obj._conn = conn
+        obj._o = _gc(handle, cls._release)
+        return obj
 
     def connect(self):
         return self._conn
@@ -66,10 +82,20 @@ class StorageVolume(ConnectionChild):
 class DomainChild(_Handle):
     """Snapshots and checkpoints: made from a domain."""
 
+    __slots__ = ("_dom", "_conn")
+
     def __init__(self, dom, _obj=None) -> None:
         self._dom = dom
         self._conn = dom.connect()
-        self._o = _check_obj(_obj)
+        self._o = self._owned(_obj)
+
+    @classmethod
+    def _adopt(cls, dom, handle):
+        obj = _new_object(cls)
+        obj._dom = dom
+        obj._conn = dom._conn
+        obj._o = _gc(handle, cls._release)
+        return obj
 
     def connect(self):
         return self._conn
@@ -85,10 +111,20 @@ class DomainChild(_Handle):
 class NetworkChild(_Handle):
     """Network ports: made from a network."""
 
+    __slots__ = ("_net", "_conn")
+
     def __init__(self, net, _obj=None) -> None:
         self._net = net
         self._conn = net.connect()
-        self._o = _check_obj(_obj)
+        self._o = self._owned(_obj)
+
+    @classmethod
+    def _adopt(cls, net, handle):
+        obj = _new_object(cls)
+        obj._net = net
+        obj._conn = net._conn
+        obj._o = _gc(handle, cls._release)
+        return obj
 
     def connect(self):
         return self._conn
@@ -106,8 +142,32 @@ class Connection(_Handle):
     """A connection; closed when the Python object goes away, as in
     libvirt-python, or explicitly with close() or a `with` block."""
 
+    __slots__ = ()
+
     def __init__(self, _obj=None) -> None:
-        self._o = _check_obj(_obj)
+        self._o = self._owned(_obj)
+
+    @classmethod
+    def _adopt(cls, _parent, handle):
+        obj = _new_object(cls)
+        obj._o = _gc(handle, cls._release)
+        return obj
+
+    def _give_up_handle(self):
+        """The handle, detached from its destructor: the caller closes it.
+        Afterwards `_o` is NULL, which libvirt reports as an invalid
+        connection, as with libvirt-python."""
+        handle = self._o
+        self._o = _ffi.NULL
+        if handle:
+            _gc(handle, None)       # detaches the destructor, in place
+        return handle
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        self.close()
 
     def getInfo(self):
         """[model, memory in MiB, cpus, mhz, nodes, sockets, cores, threads]
@@ -121,15 +181,3 @@ class Connection(_Handle):
     def virConnGetLastError(self):
         """The last error recorded on this connection, as a 9-tuple, or None."""
         return _core.error_tuple(_virConnGetLastError(self._o))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc_value, traceback) -> None:
-        self.close()
-
-
-def _check_obj(obj):
-    if not isinstance(obj, _ffi.CData):
-        raise TypeError("Expected a wrapped C Object but got %s" % type(obj))
-    return obj

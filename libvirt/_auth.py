@@ -1,0 +1,76 @@
+"""openAuth: opening a connection with credential callbacks.
+
+`auth` is libvirt-python's list [credential types, callback, user data];
+the callback is called as callback(credentials, user_data) with one list
+[type, prompt, challenge, default, result] per credential libvirt asks for,
+fills in `result`, and returns 0 (or -1 to refuse)."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+from . import _core
+from ._generated import virConnect
+
+__all__ = ["openAuth"]
+
+_ffi = _core.ffi
+_libvirt = _core.library("libvirt")
+_virConnectOpenAuth = _core.function("libvirt", "virConnectOpenAuth", (0, 4, 1))
+_strdup = _libvirt.strdup
+
+
+def _text(pointer):
+    return _ffi.string(pointer).decode() if pointer else None
+
+
+@_ffi.callback("int(virConnectCredentialPtr, unsigned int, void *)", onerror=None)
+def _credentials(creds, ncred, cbdata):
+    callback, user_data = _ffi.from_handle(cbdata)
+    items = [[creds[i].type, _text(creds[i].prompt), _text(creds[i].challenge),
+              _text(creds[i].defresult), None] for i in range(ncred)]
+    try:
+        ret = callback(tuple(items), user_data)
+    except Exception:   # reported, as libvirt-python does; libvirt sees -1
+        traceback.print_exc(file=sys.stderr)
+        return -1
+    if ret != 0:
+        return -1 if not isinstance(ret, int) else ret
+    for i, item in enumerate(items):
+        result = item[4]
+        if result is None:
+            creds[i].result = _ffi.NULL
+            creds[i].resultlen = 0
+            continue
+        encoded = _core.cstr(str(result), "result")
+        # libvirt frees the result: it must come from the C allocator.
+        creds[i].result = _strdup(encoded)
+        creds[i].resultlen = len(encoded)
+    return 0
+
+
+def openAuth(uri, auth, flags=0):
+    """Open a connection to `uri` (None: the default), asking for credentials
+    through `auth` = [credential types, callback, user data]."""
+    if not isinstance(auth, (list, tuple)) or len(auth) != 3:
+        raise TypeError("auth must be a list [credential types, callback, "
+                        "user data], not %r" % (auth,))
+    credtypes, callback, user_data = auth
+    if not isinstance(credtypes, (list, tuple)) or \
+            not all(isinstance(t, int) for t in credtypes):
+        raise TypeError("auth[0] must be a list of VIR_CRED_* ints")
+    if callback is not None and not callable(callback):
+        raise TypeError("auth[1] must be callable or None")
+    c_auth = _ffi.new("virConnectAuth *")
+    c_types = _ffi.new("int[]", list(credtypes))
+    c_auth.credtype = c_types
+    c_auth.ncredtype = len(credtypes)
+    keep = _ffi.new_handle((callback, user_data))
+    if callback is not None:
+        c_auth.cb = _credentials
+        c_auth.cbdata = keep
+    ret = _virConnectOpenAuth(_core.cstr_or_null(uri, "uri"), c_auth, flags)
+    if not ret:
+        raise _core.error("virConnectOpenAuth() failed")
+    return virConnect._adopt(None, ret)
