@@ -7,6 +7,7 @@ converts the result. Everything it does was decided in annotate.py.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import List
 
@@ -96,18 +97,35 @@ def _ctypes(api: Api, functions: List[Function]) -> str:
     types = set()
     for function in functions:
         for arg in function.binding.args:
-            if arg.kind in ("out-struct", "out-int"):
-                types.add(arg.ctype + " *")
+            if arg.kind in BUFFER_TYPES or arg.kind in ("out-struct", "out-int"):
+                types.add(_buffer_type(arg))
             elif arg.kind == "out-handles":
                 types.add(arg.ctype.replace("**", "").strip() + " **")
-    lines = ["# cffi types of out-parameters, parsed once."]
+    lines = ["# cffi types of out-parameters, parsed once; and spare buffers",
+             "# for the fixed-size ones: a call takes one (list.pop and append",
+             "# are atomic, so threads never share one) instead of allocating."]
     for ctype in sorted(types):
         lines.append("%s = _ffi.typeof(%r)" % (_ctype_name(ctype), ctype))
+        if not ctype.endswith("**"):
+            lines.append("%s = []" % _spare_name(ctype))
     return "\n".join(lines)
 
 
+# Out-parameters whose buffer type does not follow from the argument's C type.
+BUFFER_TYPES = {"out-uuid": "unsigned char[16]", "out-uuidstr": "char[37]"}
+
+
+def _buffer_type(arg) -> str:
+    return BUFFER_TYPES.get(arg.kind) or arg.ctype + " *"
+
+
+def _spare_name(ctype: str) -> str:
+    return "_spare" + _ctype_name(ctype)[2:]
+
+
 def _ctype_name(ctype: str) -> str:
-    return "_T_" + ctype.replace("*", "p").replace(" ", "_")
+    """A Python name for a C type: 'virDomainInfo *' -> _T_virDomainInfo_p."""
+    return "_T_" + re.sub(r"\W", "_", ctype.replace("*", "p").replace(" ", "_")).strip("_")
 
 
 def _constants(api: Api, pymodule: str) -> List[str]:
@@ -182,16 +200,12 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
             call_args.append("self._give_up_handle()" if b.releases_self else "self._o")
         elif kind in INPUT_KINDS:
             call_args.append(_input(arg))
-        elif kind in ("out-int", "out-struct"):
-            prepare.append("c_%s = _new(%s)" % (name, _ctype_name(arg.ctype + " *")))
-            call_args.append("c_" + name)
-            outs.append(arg)
-        elif kind == "out-uuid":
-            prepare.append('c_%s = _new("unsigned char[16]")' % name)
-            call_args.append("c_" + name)
-            outs.append(arg)
-        elif kind == "out-uuidstr":
-            prepare.append('c_%s = _new("char[37]")' % name)
+        elif kind in ("out-int", "out-struct", "out-uuid", "out-uuidstr"):
+            ctype = _buffer_type(arg)
+            prepare += ["try:",
+                        "    c_%s = %s.pop()" % (name, _spare_name(ctype)),
+                        "except IndexError:",
+                        "    c_%s = _new(%s)" % (name, _ctype_name(ctype))]
             call_args.append("c_" + name)
             outs.append(arg)
         elif kind in ("out-names", "out-ids"):
@@ -281,7 +295,7 @@ def _result(api: Api, function: Function, outs) -> List[str]:
     if kind == "str":
         return ["return _string(ret).decode()"]
     if kind == "str-free":
-        return ["return _take_string(ret)"]
+        return ["try:", "    return _string(ret).decode()", "finally:", "    _free(ret)"]
     if kind == "handle":
         return ["return %s._adopt(%s, ret)" % (b.ret_cls, b.parent or "None")]
     if kind == "names":
@@ -298,9 +312,9 @@ def _result(api: Api, function: Function, outs) -> List[str]:
     values: List[str] = []
     for arg in outs:
         values.extend(_out_values(api, arg))
-    if kind == "value":
-        return ["return " + values[0]]
-    return ["return [%s]" % ", ".join(values)]
+    lines = ["result = " + (values[0] if kind == "value" else "[%s]" % ", ".join(values))]
+    lines += ["%s.append(c_%s)" % (_spare_name(_buffer_type(arg)), arg.name) for arg in outs]
+    return lines + ["return result"]
 
 
 def _out_values(api: Api, arg) -> List[str]:

@@ -1,0 +1,88 @@
+"""Shared fixtures for the core tests.
+
+All tests run against libvirt's in-process mock driver test:///default
+(no daemon): a running domain "test", an active dir pool "default-pool" and
+an active network "default".  Connections open at the same time share one
+instance; it starts fresh once every connection and child object is gone.
+
+Deliberately no tests/__init__.py: with it, pytest would put the repository
+root on sys.path and the repo's own libvirt/ could shadow the binding under
+test.
+"""
+import gc
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+TEST_URI = "test:///default"
+BAD_INPUT_FILE = "test_core_bad_input.py"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    # Bad-input cases may kill the interpreter (they do on the reference);
+    # run them last so a crash cannot hide the results of the other files.
+    items.sort(key=lambda item:
+               item.nodeid.split("::")[0].endswith(BAD_INPUT_FILE))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_default_instance():
+    # test:///default is ONE shared instance for as long as any connection
+    # or child object is alive; it is only reset once all are freed.  pytest
+    # keeps the last failure's traceback (sys.last_*), whose frames hold
+    # such objects, so one failing test would leak its state into the next.
+    cleared = False
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if getattr(sys, name, None) is not None:
+            setattr(sys, name, None)
+            cleared = True
+    if cleared:
+        gc.collect()  # frames and exceptions form reference cycles
+    yield
+
+
+@pytest.fixture
+def conn():
+    """A read-write test:///default connection, closed afterwards."""
+    # Imported here so that collecting tests that do not need the binding
+    # (e.g. generator tests) works even when it cannot be imported.
+    import libvirt
+    c = libvirt.open(TEST_URI)
+    yield c
+    try:
+        c.close()
+    except libvirt.libvirtError:
+        # The test already closed it; a second close is an error, not a bug.
+        pass
+
+
+@pytest.fixture
+def dom(conn):
+    return conn.lookupByName("test")
+
+
+@pytest.fixture
+def pool(conn):
+    return conn.storagePoolLookupByName("default-pool")
+
+
+@pytest.fixture
+def net(conn):
+    return conn.networkLookupByName("default")
+
+
+@pytest.fixture(scope="session")
+def installed_libvirt_version():
+    """libvirt version as an int (major*1000000 + minor*1000 + micro),
+    taken from pkg-config so it does not come from the binding itself."""
+    if shutil.which("pkg-config") is None:
+        pytest.skip("pkg-config not available")
+    res = subprocess.run(["pkg-config", "--modversion", "libvirt"],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip("libvirt.pc not found")
+    parts = [int(x) for x in res.stdout.strip().split(".")]
+    parts += [0] * (3 - len(parts))
+    return parts[0] * 1000000 + parts[1] * 1000 + parts[2]
