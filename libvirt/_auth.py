@@ -7,9 +7,6 @@ fills in `result`, and returns 0 (or -1 to refuse)."""
 
 from __future__ import annotations
 
-import sys
-import traceback
-
 from . import _core
 from ._generated import virConnect
 
@@ -33,7 +30,7 @@ def _credentials(creds, ncred, cbdata):
     try:
         ret = callback(tuple(items), user_data)
     except Exception:   # reported, as libvirt-python does; libvirt sees -1
-        traceback.print_exc(file=sys.stderr)
+        _core.report_exception()
         return -1
     if ret != 0:
         return -1 if not isinstance(ret, int) else ret

@@ -7,8 +7,7 @@ ABI-mode module opens libvirt's shared libraries with the same declarations.
 
 from __future__ import annotations
 
-import collections
-import functools
+import sys
 
 try:
     from ._libvirt_cffi import ffi, lib as _api_lib
@@ -160,7 +159,7 @@ def function(module: str, name: str, since):
     return unavailable
 
 
-_deferred = collections.deque()
+_deferred = []      # (free, handle); list.append and list.pop are atomic
 
 
 def release(free, handle) -> None:
@@ -176,7 +175,7 @@ def release(free, handle) -> None:
     free(handle)
     while _deferred:
         try:
-            pending_free, pending = _deferred.popleft()
+            pending_free, pending = _deferred.pop()
         except IndexError:      # another thread emptied it
             break
         pending_free(pending)
@@ -188,7 +187,16 @@ def releaser(cls_name: str, free_name: str):
     runs release() above."""
     if _api_lib is not None:
         return getattr(_api_lib, "lvc_release_" + cls_name)
-    return functools.partial(release, getattr(_libvirt, free_name))
+    free = getattr(_libvirt, free_name)
+    return lambda handle: release(free, handle)
+
+
+def report_exception() -> None:
+    """Print the exception being handled inside a callback from libvirt,
+    which must not unwind into libvirt's C frames (libvirt-python prints
+    it the same way)."""
+    import traceback    # only when it happens: it is slow to import
+    traceback.print_exc(file=sys.stderr)
 
 
 # --- arguments -------------------------------------------------------------------

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import sys
 import threading
-import traceback
-from typing import Any, Callable, Optional
 
 from . import _core
 
@@ -17,7 +14,7 @@ _virGetVersion = _core.function("libvirt", "virGetVersion", (0, 0, 1))
 _virSetErrorFunc = _core.function("libvirt", "virSetErrorFunc", (0, 1, 0))
 
 
-def getVersion(name: Optional[str] = None):
+def getVersion(name=None):
     """The version of the loaded libvirt (major * 1,000,000 + minor * 1,000 +
     release); with a driver `name`, the tuple (libvirt's, the driver's)."""
     lib_version = _ffi.new("unsigned long *")
@@ -38,7 +35,7 @@ def virGetLastError():
 
 # The Python handler libvirt's errors go to: (f, ctx), or None.
 _handler_lock = threading.Lock()
-_handler: Optional[tuple] = None
+_handler = None
 
 
 @_ffi.callback("void(void *, virErrorPtr)")
@@ -50,10 +47,10 @@ def _report_error(_userdata, err) -> None:
     try:
         f(ctx, _core.error_tuple(err))
     except Exception:       # never let it unwind into libvirt's C frames
-        traceback.print_exc(file=sys.stderr)
+        _core.report_exception()
 
 
-def registerErrorHandler(f: Optional[Callable[[Any, tuple], None]], ctx: Any) -> int:
+def registerErrorHandler(f, ctx) -> int:
     """Have f(ctx, error) called for every libvirt error (error being the
     9-tuple of virGetLastError); f=None restores libvirt's default handler,
     which prints errors to stderr. Returns 1."""
