@@ -24,9 +24,10 @@ PARENT_CLASS = {
     "virNetworkPort": "virNetwork",
 }
 
-# How a class refers to an object of the parent class, from inside a method.
-PARENT_ATTRIBUTE = {"virConnect": "_conn", "virDomain": "_dom",
-                    "virNetwork": "_net"}
+# How an object refers to the object it was made from, from inside a method
+# (libvirt/_objects.py keeps a domain's or a network's children's in _parent).
+PARENT_ATTRIBUTE = {"virConnect": "_conn", "virDomain": "_parent",
+                    "virNetwork": "_parent"}
 
 # Functions whose handle is argument 1 but which still are not methods of
 # that handle's class.

@@ -79,58 +79,51 @@ class StorageVolume(ConnectionChild):
     streamBufSize = 262120
 
 
-class DomainChild(_Handle):
-    """Snapshots and checkpoints: made from a domain."""
+class _MadeFromObject(_Handle):
+    """An object made from another object than its connection (a domain's
+    snapshot, a network's port): it keeps that object and the connection."""
 
-    __slots__ = ("_dom", "_conn")
+    __slots__ = ("_parent", "_conn")
 
-    def __init__(self, dom, _obj=None) -> None:
-        self._dom = dom
-        self._conn = dom.connect()
+    def __init__(self, parent, _obj=None) -> None:
+        self._parent = parent
+        self._conn = parent.connect()
         self._o = self._owned(_obj)
 
     @classmethod
-    def _adopt(cls, dom, handle):
+    def _adopt(cls, parent, handle):
         obj = _new_object(cls)
-        obj._dom = dom
-        obj._conn = dom._conn
+        obj._parent = parent
+        obj._conn = parent._conn
         obj._o = _gc(handle, cls._release)
         return obj
 
     def connect(self):
         return self._conn
 
+
+class DomainChild(_MadeFromObject):
+    """Snapshots and checkpoints: made from a domain."""
+
+    __slots__ = ()
+    _dom = property(lambda self: self._parent)    # libvirt-python's name
+
     def domain(self):
-        return self._dom
+        return self._parent
 
     # libvirt-python's names for the same two.
-    getConnect = connect
+    getConnect = _MadeFromObject.connect
     getDomain = domain
 
 
-class NetworkChild(_Handle):
+class NetworkChild(_MadeFromObject):
     """Network ports: made from a network."""
 
-    __slots__ = ("_net", "_conn")
-
-    def __init__(self, net, _obj=None) -> None:
-        self._net = net
-        self._conn = net.connect()
-        self._o = self._owned(_obj)
-
-    @classmethod
-    def _adopt(cls, net, handle):
-        obj = _new_object(cls)
-        obj._net = net
-        obj._conn = net._conn
-        obj._o = _gc(handle, cls._release)
-        return obj
-
-    def connect(self):
-        return self._conn
+    __slots__ = ()
+    _net = property(lambda self: self._parent)    # libvirt-python's name
 
     def network(self):
-        return self._net
+        return self._parent
 
 
 _virNodeGetInfo = _core.function("libvirt", "virNodeGetInfo", (0, 1, 0))
