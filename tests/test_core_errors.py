@@ -4,6 +4,8 @@ Expected codes are what libvirt 9.0 really reports (checked against the
 reference binding), e.g. garbage XML is VIR_ERR_XML_DETAIL, not
 VIR_ERR_XML_ERROR.
 """
+import gc
+
 import pytest
 
 import libvirt
@@ -228,3 +230,21 @@ def test_user_constructed_error_has_no_virerror():
     assert str(e) == "custom message"
     assert e.get_error_code() is None
     assert e.get_error_message() is None
+
+
+def test_freeing_an_object_keeps_the_pending_error(conn):
+    # Every libvirt free resets the thread's last error; a free that happens
+    # between a failing call and the reading of its error (garbage collection
+    # can run there) must not lose it.
+    pool = conn.storagePoolLookupByName("default-pool")
+    with pytest.raises(libvirt.libvirtError):
+        conn.lookupByName("no-such-domain")
+    del pool
+    gc.collect()
+    err = libvirt.virGetLastError()
+    assert err is not None and err[0] == libvirt.VIR_ERR_NO_DOMAIN
+    # The deferred free happens with the next one made without an error.
+    libvirt.virResetLastError()
+    conn.storagePoolLookupByName("default-pool")
+    gc.collect()
+    assert libvirt.virGetLastError() is None
