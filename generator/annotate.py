@@ -51,7 +51,6 @@ NOT_MECHANICAL = {
     "virDomainGetSecurityLabel": "libvirt-python returns 'enforcing' as a bool",
     "virDomainCreateWithFiles": "takes a list of file objects",
     "virDomainCreateXMLWithFiles": "takes a list of file objects",
-    "virStreamSend": "sends bytes",
     "virDomainQemuAgentCommand": "module function of libvirt_qemu",
 }
 
@@ -83,7 +82,7 @@ class _Unsupported(Exception):
 # The runtime base class (libvirt/_objects.py) of each kind of object;
 # the others are "ConnectionChild".
 RUNTIME_BASES = {"virConnect": "Connection", "virDomain": "Domain",
-                 "virStorageVol": "StorageVolume",
+                 "virStorageVol": "StorageVolume", "virStream": "Stream",
                  "virDomainSnapshot": "DomainChild",
                  "virDomainCheckpoint": "DomainChild",
                  "virNetworkPort": "NetworkChild"}

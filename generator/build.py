@@ -79,6 +79,7 @@ def make_ffi(api: Api, mode: str):
     ffi.cdef(emit_cdef.emit_cdef(api, version))
     if mode == "api":
         ffi.cdef(emit_cdef.emit_release_cdef(api))
+        ffi.cdef(emit_cdef.emit_callback_cdef(api))
         packages = [emit_cdef.PKG_CONFIG_PACKAGES[m] for m in sorted(api.sources)]
         cflags = (_pkg_config("--cflags", *packages) or "").split()
         libs = (_pkg_config("--libs", *packages) or "").split()

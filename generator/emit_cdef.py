@@ -223,6 +223,20 @@ def emit_release_source(api: Api) -> str:
     return "\n".join(lines)
 
 
+def emit_callback_cdef(api: Api) -> str:
+    """API mode: one `extern "Python"` trampoline per libvirt callback type,
+    lvc_cb_<type>, which libvirt/_callbacks.py attaches a Python function to
+    (no libffi closure per registration)."""
+    known = declarable_types(api)
+    lines = []
+    for name in _callbacks_in_dependency_order(api):
+        if name in known:
+            cb = api.callbacks[name]
+            lines.append('extern "Python" %s lvc_cb_%s(%s);'
+                         % (cb.ret.type, name, _params(cb.args)))
+    return "\n".join(lines) + "\n"
+
+
 def emit_set_source(api: Api, version: Version) -> str:
     """The C source cffi compiles in API mode: libvirt's own headers, so the
     compiler checks every declaration above against them.

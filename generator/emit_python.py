@@ -87,6 +87,9 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
         for function in methods:
             out.append(textwrap.indent(
                 _emit_function(api, function, method=True), "    "))
+    names_ = [cls.name for cls in api.classes.values() if cls.pymodule == pymodule]
+    if names_:
+        out.append("\n_core.classes.update(%s)" % ", ".join("%s=%s" % (n, n) for n in names_))
     out.append("\n# --- constants ---\n")
     out.extend(_constants(api, pymodule))
     return "\n".join(out) + "\n"

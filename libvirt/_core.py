@@ -28,6 +28,10 @@ from ._build_info import SONAMES
 
 _libraries = {}
 
+# The generated classes by libvirt name (virDomain, ...), for hand-written
+# code that makes objects; the generated module fills it.
+classes = {}
+
 
 def library(module: str):
     """The library object holding the functions of one API module."""

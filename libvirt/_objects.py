@@ -7,6 +7,8 @@ functions."""
 from __future__ import annotations
 
 from . import _core
+from ._events import ConnectionEvents
+from ._streams import CHUNK, StreamIO
 
 _ffi = _core.ffi
 
@@ -76,7 +78,11 @@ class StorageVolume(ConnectionChild):
     """A storage volume."""
 
     # Bytes per chunk of the sendAll/recvAll family: a stream packet's payload.
-    streamBufSize = 262120
+    streamBufSize = CHUNK
+
+
+class Stream(ConnectionChild, StreamIO):
+    """A data stream (volume upload and download, consoles, ...)."""
 
 
 class _MadeFromObject(_Handle):
@@ -131,7 +137,7 @@ _virConnGetLastError = _core.function("libvirt", "virConnGetLastError", (0, 1, 0
 _T_virNodeInfo_p = _ffi.typeof("virNodeInfo *")
 
 
-class Connection(_Handle):
+class Connection(_Handle, ConnectionEvents):
     """A connection; closed when the Python object goes away, as in
     libvirt-python, or explicitly with close() or a `with` block."""
 
