@@ -1,0 +1,137 @@
+"""Storage pool events through libvirt's default event loop, on
+test:///default: delivered in order, with the GIL taken safely, exceptions in
+callbacks reported and never crashing, user data released by libvirt."""
+
+import threading
+import time
+
+import pytest
+
+import libvirt
+from libvirt import _callbacks
+
+_loop_started = threading.Lock()
+_loop_running = []
+
+
+@pytest.fixture(scope="module")
+def event_loop():
+    """libvirt's default event loop, run in a daemon thread (once per process,
+    as libvirt allows one registration)."""
+    with _loop_started:
+        if not _loop_running:
+            assert libvirt.virEventRegisterDefaultImpl() == 0
+
+            def run():
+                while True:
+                    libvirt.virEventRunDefaultImpl()
+            threading.Thread(target=run, name="libvirt-events", daemon=True).start()
+            _loop_running.append(True)
+
+
+def wait_for(predicate, seconds=10.0):
+    """Poll until predicate() is true; a safety net, not a timing assertion."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def pool_xml(name, path):
+    return ("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>"
+            % (name, path))
+
+
+def test_lifecycle_and_refresh_events_arrive_in_order(event_loop, conn, tmp_path):
+    seen = []
+    life = conn.storagePoolEventRegisterAny(
+        None, libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
+        lambda c, pool, event, detail, opaque: seen.append(
+            (pool.name(), event, opaque, c is conn)), "life-opaque")
+    refresh = conn.storagePoolEventRegisterAny(
+        None, libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH,
+        lambda c, pool, opaque: seen.append((pool.name(), "refresh", opaque, c is conn)),
+        "refresh-opaque")
+    try:
+        pool = conn.storagePoolDefineXML(pool_xml("events-pool", tmp_path), 0)
+        pool.create(0)
+        pool.refresh(0)
+        pool.destroy()
+        pool.undefine()
+        assert wait_for(lambda: len(seen) >= 5)
+    finally:
+        conn.storagePoolEventDeregisterAny(life)
+        conn.storagePoolEventDeregisterAny(refresh)
+    assert seen == [
+        ("events-pool", libvirt.VIR_STORAGE_POOL_EVENT_DEFINED, "life-opaque", True),
+        ("events-pool", libvirt.VIR_STORAGE_POOL_EVENT_STARTED, "life-opaque", True),
+        ("events-pool", "refresh", "refresh-opaque", True),
+        ("events-pool", libvirt.VIR_STORAGE_POOL_EVENT_STOPPED, "life-opaque", True),
+        ("events-pool", libvirt.VIR_STORAGE_POOL_EVENT_UNDEFINED, "life-opaque", True),
+    ]
+
+
+def test_events_of_one_pool_only(event_loop, conn, pool, tmp_path):
+    seen = []
+    other = conn.storagePoolDefineXML(pool_xml("other-pool", tmp_path), 0)
+    callback_id = conn.storagePoolEventRegisterAny(
+        pool, libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH,
+        lambda c, p, opaque: seen.append(p.name()), None)
+    try:
+        other.create(0)
+        other.refresh(0)
+        pool.refresh(0)
+        assert wait_for(lambda: seen)
+    finally:
+        conn.storagePoolEventDeregisterAny(callback_id)
+        other.destroy()
+        other.undefine()
+    assert seen == ["default-pool"]
+
+
+def test_exception_in_callback_is_reported_not_raised(event_loop, conn, tmp_path, capfd):
+    delivered = []
+
+    def failing(c, pool, event, detail, opaque):
+        delivered.append(event)
+        raise RuntimeError("raised inside a callback")
+
+    callback_id = conn.storagePoolEventRegisterAny(
+        None, libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, failing, None)
+    try:
+        pool = conn.storagePoolDefineXML(pool_xml("raising-pool", tmp_path), 0)
+        pool.undefine()
+        assert wait_for(lambda: len(delivered) >= 2)
+    finally:
+        conn.storagePoolEventDeregisterAny(callback_id)
+    # Both events were delivered: the first exception did not stop the loop.
+    assert delivered == [libvirt.VIR_STORAGE_POOL_EVENT_DEFINED,
+                         libvirt.VIR_STORAGE_POOL_EVENT_UNDEFINED]
+    assert "raised inside a callback" in capfd.readouterr().err
+
+
+def test_user_data_is_released_when_libvirt_frees_it(event_loop, conn):
+    held = len(_callbacks._held)
+    callback_id = conn.storagePoolEventRegisterAny(
+        None, libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH, lambda *a: None, object())
+    assert len(_callbacks._held) == held + 1
+    conn.storagePoolEventDeregisterAny(callback_id)
+    assert wait_for(lambda: len(_callbacks._held) == held)
+
+
+def test_bad_registrations(conn):
+    with pytest.raises(ValueError):
+        conn.storagePoolEventRegisterAny(None, 99, lambda *a: None, None)
+    with pytest.raises(TypeError):
+        conn.storagePoolEventRegisterAny(None, 0, "not callable", None)
+    with pytest.raises(TypeError):
+        conn.storagePoolEventRegisterAny(42, 0, lambda *a: None, None)
+    with pytest.raises(libvirt.libvirtError):
+        conn.storagePoolEventDeregisterAny(123456)
+
+
+def test_close_callback_registration(conn):
+    assert conn.registerCloseCallback(lambda c, reason, opaque: None, None) == 0
+    assert conn.unregisterCloseCallback() == 0
