@@ -21,7 +21,6 @@ Do not edit: it is rebuilt from the model at every build."""
 from operator import index as _index
 
 from . import _core
-from ._core import libvirtError
 from . import _objects
 
 _ffi = _core.ffi
@@ -34,7 +33,6 @@ _cstr_or_null = _core.cstr_or_null
 _handle = _core.handle
 _handle_or_null = _core.handle_or_null
 _uuid = _core.uuid
-_take_string = _core.take_string
 _take_strings = _core.take_strings
 _take_handles = _core.take_handles
 _has_error = _core.has_error
