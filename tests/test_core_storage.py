@@ -138,7 +138,7 @@ def test_pool_full_lifecycle(conn, tmp_path):
         assert p.numOfVolumes() == 0
         v1 = p.createXML(vol_xml("v1.img"), 0)
         v2 = p.createXML(xmlDesc=vol_xml("v2.img"), flags=0)
-        assert isinstance(v1, libvirt.virStorageVol)
+        assert isinstance(v1, libvirt.virStorageVol) and isinstance(v2, libvirt.virStorageVol)
         assert sorted(p.listVolumes()) == ["v1.img", "v2.img"]
         assert p.numOfVolumes() == 2
         allv = p.listAllVolumes()
