@@ -53,7 +53,10 @@ def _report_error(_userdata, err) -> None:
 def registerErrorHandler(f, ctx) -> int:
     """Have f(ctx, error) called for every libvirt error (error being the
     9-tuple of virGetLastError); f=None restores libvirt's default handler,
-    which prints errors to stderr. Returns 1."""
+    which prints every error to stderr. Returns 1.
+
+    Until then errors are only raised, not printed: the binding installs a
+    handler that stays quiet (libvirt-python leaves libvirt's printing on)."""
     global _handler
     if f is not None and not callable(f):
         raise TypeError("registerErrorHandler: f must be callable or None")
@@ -61,3 +64,7 @@ def registerErrorHandler(f, ctx) -> int:
         _handler = None if f is None else (f, ctx)
         _virSetErrorFunc(_ffi.NULL, _ffi.NULL if f is None else _report_error)
     return 1
+
+
+# Quiet by default: every error already reaches the caller as libvirtError.
+_virSetErrorFunc(_ffi.NULL, _report_error)

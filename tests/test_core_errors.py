@@ -248,3 +248,25 @@ def test_freeing_an_object_keeps_the_pending_error(conn):
     conn.storagePoolLookupByName("default-pool")
     gc.collect()
     assert libvirt.virGetLastError() is None
+
+
+def test_errors_are_not_printed_unless_asked():
+    # In a fresh interpreter: the binding's default handler is quiet, and
+    # registerErrorHandler(None, None) brings back libvirt's printing.
+    import subprocess
+    import sys
+    code = ("import libvirt, sys\n"
+            "c = libvirt.open('test:///default')\n"
+            "def fail(name):\n"
+            "    try:\n"
+            "        c.lookupByName(name)\n"
+            "    except libvirt.libvirtError:\n"
+            "        pass\n"
+            "fail('quiet-domain')\n"
+            "sys.stderr.flush()\n"
+            "libvirt.registerErrorHandler(None, None)\n"
+            "fail('printed-domain')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, check=True)
+    assert "Domain not found" in result.stderr
+    assert result.stderr.count("Domain not found") == 1
