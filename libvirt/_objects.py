@@ -114,6 +114,9 @@ class DomainChild(_MadeFromObject):
     __slots__ = ()
     _dom = property(lambda self: self._parent)    # libvirt-python's name
 
+    def __init__(self, dom, _obj=None) -> None:
+        _MadeFromObject.__init__(self, dom, _obj)
+
     def domain(self):
         return self._parent
 
@@ -127,6 +130,9 @@ class NetworkChild(_MadeFromObject):
 
     __slots__ = ()
     _net = property(lambda self: self._parent)    # libvirt-python's name
+
+    def __init__(self, net, _obj=None) -> None:
+        _MadeFromObject.__init__(self, net, _obj)
 
     def network(self):
         return self._parent
