@@ -7,7 +7,7 @@ fills in `result`, and returns 0 (or -1 to refuse)."""
 
 from __future__ import annotations
 
-from . import _core
+from . import _callbacks, _core
 from ._generated import virConnect
 
 __all__ = ["openAuth"]
@@ -22,16 +22,11 @@ def _text(pointer):
     return _ffi.string(pointer).decode() if pointer else None
 
 
-@_ffi.callback("int(virConnectCredentialPtr, unsigned int, void *)", onerror=None)
 def _credentials(creds, ncred, cbdata):
     callback, user_data = _ffi.from_handle(cbdata)
     items = [[creds[i].type, _text(creds[i].prompt), _text(creds[i].challenge),
               _text(creds[i].defresult), None] for i in range(ncred)]
-    try:
-        ret = callback(tuple(items), user_data)
-    except Exception:   # reported, as libvirt-python does; libvirt sees -1
-        _core.report_exception()
-        return -1
+    ret = callback(tuple(items), user_data)
     if ret != 0:
         return -1 if not isinstance(ret, int) else ret
     for i, item in enumerate(items):
@@ -45,6 +40,11 @@ def _credentials(creds, ncred, cbdata):
         creds[i].result = _strdup(encoded)
         creds[i].resultlen = len(encoded)
     return 0
+
+
+# An exception in the user's callback is printed and libvirt sees -1.
+_CREDENTIALS = _callbacks.c_function("virConnectAuthCallbackPtr", _credentials,
+                                     error_result=-1)
 
 
 def openAuth(uri, auth, flags=0):
@@ -65,7 +65,7 @@ def openAuth(uri, auth, flags=0):
     c_auth.ncredtype = len(credtypes)
     keep = _ffi.new_handle((callback, user_data))
     if callback is not None:
-        c_auth.cb = _credentials
+        c_auth.cb = _CREDENTIALS
         c_auth.cbdata = keep
     ret = _virConnectOpenAuth(_core.cstr_or_null(uri, "uri"), c_auth, flags)
     if not ret:
