@@ -49,6 +49,11 @@ NOT_MECHANICAL = {
     "virDomainSetTime": "libvirt-python takes a dict",
     "virDomainGetBlockJobInfo": "libvirt-python returns a dict",
     "virDomainGetSecurityLabel": "libvirt-python returns 'enforcing' as a bool",
+    "virDomainGetSchedulerParameters": "the count comes from virDomainGetSchedulerType",
+    "virDomainGetSchedulerParametersFlags": "the count comes from virDomainGetSchedulerType",
+    "virDomainSetSchedulerParameters": "the types come from the scheduler's parameters",
+    "virDomainSetSchedulerParametersFlags": "the types come from the scheduler's parameters",
+    "virDomainGetCPUStats": "libvirt-python returns a list of dicts, one per CPU",
     "virDomainCreateWithFiles": "takes a list of file objects",
     "virDomainCreateXMLWithFiles": "takes a list of file objects",
     "virDomainQemuAgentCommand": "module function of libvirt_qemu",
@@ -261,6 +266,20 @@ def _bind_args(api: Api, function: Function, binding: Binding,
             bound.append(ArgBinding(arg.name, "out-ids", ctype))
             bound.append(ArgBinding(following.name, "capacity", following.type))
             skip_next = True
+        elif ctype == "virTypedParameterPtr" and _is_count(following, pointer=True):
+            # libvirt fills an array the caller sizes: ask for the count first
+            bound.append(ArgBinding(arg.name, "out-params", ctype))
+            bound.append(ArgBinding(following.name, "params-count", following.type))
+            skip_next = True
+        elif ctype == "virTypedParameterPtr *" and _is_count(following, pointer=True):
+            bound.append(ArgBinding(arg.name, "out-params-alloc", ctype))
+            bound.append(ArgBinding(following.name, "params-count", following.type))
+            skip_next = True
+        elif ctype == "virTypedParameterPtr" and _is_count(following, pointer=False):
+            bound.append(ArgBinding("params", "in-params", ctype))
+            bound.append(ArgBinding(following.name, "params-count", following.type))
+            binding.types_function = _types_function(api, function)
+            skip_next = True
         elif ctype.endswith("**") and names.handle_class(ctype[:-2].strip()):
             bound.append(ArgBinding(arg.name, "out-handles", ctype,
                                     names.handle_class(ctype[:-2].strip())))
@@ -293,6 +312,26 @@ def python_arg_name(name: str) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
 
+def _is_count(arg, pointer: bool) -> bool:
+    """The argument after a typed parameter array: its element count."""
+    if arg is None or not arg.name.startswith("nparams"):
+        return False
+    return _base(arg.type).endswith("*") == pointer
+
+
+def _types_function(api: Api, function: Function) -> str:
+    """The getter whose current parameters give each field's type for a
+    setter (libvirt-python converts a dict's values by those types)."""
+    getter = function.name.replace("Set", "Get", 1)
+    if getter == function.name or getter not in api.functions:
+        raise _Unsupported("typed parameters without a getter for their types")
+    inputs = [a.name for a in api.functions[getter].args
+              if "TypedParameter" not in a.type and not a.name.startswith("nparams")]
+    if any(name not in {a.name for a in function.args} for name in inputs):
+        raise _Unsupported("the getter of the parameter types takes other inputs")
+    return getter
+
+
 def _is_capacity(arg) -> bool:
     return arg is not None and _base(arg.type) in ("int", "unsigned int")
 
@@ -316,6 +355,13 @@ def _bind_return(api: Api, function: Function, binding: Binding) -> None:
     ret = function.ret
     rtype = ret.type
     outs = [a for a in binding.args if a.kind.startswith("out-")]
+    params = [a for a in outs if a.kind in ("out-params", "out-params-alloc")]
+    if params:
+        if len(outs) != 1 or rtype != "int":
+            raise _Unsupported("typed parameters together with other out-parameters")
+        binding.errors = "minus-one"
+        binding.ret_kind = "params"
+        return
     lists = [a for a in outs if a.kind in ("out-names", "out-ids", "out-handles")]
     if lists:
         if len(outs) != 1 or rtype != "int":

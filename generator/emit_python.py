@@ -20,8 +20,7 @@ Do not edit: it is rebuilt from the model at every build."""
 
 from operator import index as _index
 
-from . import _core
-from . import _objects
+from . import _core, _objects, _typedparams
 
 _ffi = _core.ffi
 _new = _ffi.new
@@ -38,6 +37,9 @@ _take_handles = _core.take_handles
 _has_error = _core.has_error
 _error = _core.error
 _function = _core.function
+_get_params_sized = _typedparams.get_sized
+_get_params_allocated = _typedparams.get_allocated
+_set_params = _typedparams.set_params
 '''
 
 # Python's maximum for each unsigned C return type, for "(type) -1" errors.
@@ -56,8 +58,9 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
     needed = set()
     for function in functions:
         needed.add(function.name)
-        if function.binding.count_function:
-            needed.add(function.binding.count_function)
+        for helper in (function.binding.count_function, function.binding.types_function):
+            if helper:
+                needed.add(helper)
     for name in sorted(needed):
         f = api.functions[name]
         out.append("_%s = _function(%r, %r, %r)"
@@ -162,7 +165,8 @@ def _constants(api: Api, pymodule: str) -> List[str]:
 def _signature(binding: Binding, method: bool) -> str:
     params = ["self"] if method else []
     visible = [a for a in binding.args
-               if a.kind not in ("self", "capacity") and not a.kind.startswith("out-")]
+               if a.kind not in ("self", "capacity", "params-count")
+               and not a.kind.startswith("out-")]
     # A default may only be followed by defaults.
     seen_required = False
     rendered: List[str] = []
@@ -191,6 +195,10 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
     b = function.binding
     lines = ["def %s(%s):" % (b.pyname, _signature(b, method))]
     lines += _docstring(function)
+    params = [a for a in b.args if a.kind in ("out-params", "out-params-alloc", "in-params")]
+    if params:
+        lines.append("    return " + _params_call(api, function, params[0]))
+        return "\n".join(lines) + "\n"
     call_args: List[str] = []
     prepare: List[str] = []
     outs = []
@@ -236,6 +244,29 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
     body += ["    " + line for line in _result(api, function, outs)]
     lines += body
     return "\n".join(lines) + "\n"
+
+
+def _params_call(api: Api, function: Function, params) -> str:
+    """Typed parameters: the call of the libvirt/_typedparams.py helper, with
+    the C arguments before the array and after its count."""
+    b = function.binding
+    position = b.args.index(params)
+    before = [_input(a) if a.kind != "self" else "self._o" for a in b.args[:position]]
+    after = [_input(a) for a in b.args[position + 2:]]
+
+    def tuple_of(items):
+        return "(%s)" % "".join(item + ", " for item in items).rstrip(" ")
+    common = "%r, _%s, %s" % (function.name, function.name, tuple_of(before))
+    if params.kind == "out-params":
+        return "_get_params_sized(%s, %s)" % (common, tuple_of(after))
+    if params.kind == "out-params-alloc":
+        count_type = b.args[position + 1].ctype
+        extra = "" if count_type == "int *" else ", %r" % count_type
+        return "_get_params_allocated(%s, %s%s)" % (common, tuple_of(after), extra)
+    getter = api.functions[b.types_function]
+    sized = any(a.kind == "out-params" for a in getter.binding.args)
+    return "_set_params(%s, %s, %s, %r, _%s, %s)" % (
+        common, params.name, tuple_of(after), getter.name, getter.name, sized)
 
 
 INPUT_KINDS = ("int", "double", "str", "handle", "uuid")

@@ -158,6 +158,10 @@ class ArgBinding:
     #   out-ids    - int * array, its capacity in the next arg
     #   capacity   - the capacity of the preceding array
     #   out-handles- virXxxPtr ** list libvirt allocates (cls)
+    #   out-params - virTypedParameterPtr the caller sizes (count asked first)
+    #   out-params-alloc - virTypedParameterPtr * libvirt allocates
+    #   in-params  - a dict converted to virTypedParameter[] (types: getter)
+    #   params-count - the element count of the typed parameter array
     ctype: str = ""
     cls: str = ""
     nullable: bool = False
@@ -176,11 +180,12 @@ class Binding:
     ret_kind: str = "void"
     # ret_kind is one of: void, int, double, str (const char *, libvirt keeps
     # it), str-free (char *, caller frees), handle, list (of out-params),
-    # value (the single out-param), names, ids, handles
+    # value (the single out-param), names, ids, handles, params (a dict)
     ret_cls: str = ""
     errors: str = "none"
     # errors is one of: none, minus-one, null, zero-with-error, null-is-none
     count_function: Optional[str] = None   # for names/ids lists
+    types_function: Optional[str] = None   # typed-parameter setters: the getter
     parent: str = ""     # Python expression of the new object's parent
     releases_self: bool = False      # the call gives up the object's handle
 

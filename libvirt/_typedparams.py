@@ -1,0 +1,142 @@
+"""Typed parameters (virTypedParameter arrays) as Python dicts, in and out.
+
+The generated getters and setters call these with the C function and the
+arguments that come before and after the array and its count in its C
+prototype. Values convert as libvirt-python converts them: BOOLEAN to bool,
+STRING to str, the numbers to int or float.
+"""
+
+from __future__ import annotations
+
+from operator import index as _index
+
+from . import _core
+
+_ffi = _core.ffi
+_libvirt = _core.library("libvirt")
+_string = _ffi.string
+_virTypedParamsClear = _libvirt.virTypedParamsClear
+_virTypedParamsFree = _libvirt.virTypedParamsFree
+_NULL = _ffi.NULL
+
+INT, UINT, LLONG, ULLONG, DOUBLE, BOOLEAN, STRING = 1, 2, 3, 4, 5, 6, 7
+_UNION_MEMBER = {INT: "i", UINT: "ui", LLONG: "l", ULLONG: "ul", DOUBLE: "d"}
+_FIELD_LENGTH = 80      # VIR_TYPED_PARAM_FIELD_LENGTH
+
+
+def to_dict(params, count: int) -> dict:
+    """The first `count` parameters as {field: value}."""
+    result = {}
+    for i in range(count):
+        param = params[i]
+        kind = param.type
+        if kind == BOOLEAN:
+            value = param.value.b != b"\0"     # a C char: cffi reads bytes
+        elif kind == STRING:
+            value = _string(param.value.s).decode() if param.value.s else None
+        elif kind in _UNION_MEMBER:
+            value = getattr(param.value, _UNION_MEMBER[kind])
+        else:
+            continue    # a type newer than this binding: not guessed at
+        result[_string(param.field).decode()] = value
+    return result
+
+
+def get_sized(name: str, function, before: tuple, after: tuple) -> dict:
+    """Getters whose array the caller allocates: asked once with no array
+    for the count, then again to fill it."""
+    count = _ffi.new("int *", 0)
+    if function(*before, _NULL, count, *after) == -1:
+        raise _core.error(name + "() failed")
+    if count[0] == 0:
+        return {}
+    params = _ffi.new("virTypedParameter[]", count[0])
+    if function(*before, params, count, *after) == -1:
+        raise _core.error(name + "() failed")
+    try:
+        return to_dict(params, count[0])
+    finally:
+        _virTypedParamsClear(params, count[0])     # the strings libvirt made
+
+
+def get_allocated(name: str, function, before: tuple, after: tuple,
+                  count_type: str = "int *") -> dict:
+    """Getters for which libvirt allocates the array."""
+    params = _ffi.new("virTypedParameterPtr *")
+    count = _ffi.new(count_type, 0)
+    if function(*before, params, count, *after) == -1:
+        raise _core.error(name + "() failed")
+    try:
+        return to_dict(params[0], count[0])
+    finally:
+        _virTypedParamsFree(params[0], count[0])
+
+
+def _types(name: str, getter, before: tuple, after: tuple, sized: bool) -> dict:
+    """{field: VIR_TYPED_PARAM_*} of what the getter currently reports."""
+    if sized:
+        count = _ffi.new("int *", 0)
+        if getter(*before, _NULL, count, *after) == -1:
+            raise _core.error(name + "() failed")
+        params = _ffi.new("virTypedParameter[]", max(count[0], 1))
+        if getter(*before, params, count, *after) == -1:
+            raise _core.error(name + "() failed")
+        try:
+            return {_string(params[i].field).decode(): params[i].type
+                    for i in range(count[0])}
+        finally:
+            _virTypedParamsClear(params, count[0])
+    allocated = _ffi.new("virTypedParameterPtr *")
+    count = _ffi.new("int *", 0)
+    if getter(*before, allocated, count, *after) == -1:
+        raise _core.error(name + "() failed")
+    try:
+        return {_string(allocated[0][i].field).decode(): allocated[0][i].type
+                for i in range(count[0])}
+    finally:
+        _virTypedParamsFree(allocated[0], count[0])
+
+
+def from_dict(values: dict, types: dict):
+    """A virTypedParameter array for `values`, each converted to the type
+    libvirt reported for that field. Returns (array, count, keepalive): the
+    strings live in `keepalive`, owned by Python, not by libvirt."""
+    if not isinstance(values, dict):
+        raise TypeError("params must be a dict, not %s" % type(values).__name__)
+    if not values:
+        raise LookupError("Need non-empty dictionary to set attributes")
+    params = _ffi.new("virTypedParameter[]", len(values))
+    keepalive = []
+    for param, (field, value) in zip(params, values.items()):
+        if field not in types:
+            raise LookupError('Attribute name "%s" could not be recognized' % field)
+        encoded = _core.cstr(field, "params key")
+        if len(encoded) >= _FIELD_LENGTH:
+            raise ValueError("parameter name %r is too long" % field)
+        param.field = encoded
+        kind = param.type = types[field]
+        if kind == BOOLEAN:
+            param.value.b = b"\1" if value else b"\0"
+        elif kind == STRING:
+            text = _ffi.new("char[]", _core.cstr(value, field))
+            keepalive.append(text)
+            param.value.s = text
+        elif kind == DOUBLE:
+            param.value.d = float(value)
+        elif kind in _UNION_MEMBER:
+            # cffi refuses what does not fit the C type (OverflowError).
+            setattr(param.value, _UNION_MEMBER[kind], _index(value))
+        else:
+            raise LookupError('Type value "%d" not recognized' % kind)
+    return params, len(values), keepalive
+
+
+def set_params(name: str, function, before: tuple, values: dict, after: tuple,
+               getter_name: str, getter, sized: bool) -> int:
+    """Setters: the dict's values take the types the getter reports."""
+    types = _types(getter_name, getter, before, after, sized)
+    params, count, _keepalive = from_dict(values, types)
+    ret = function(*before, params, count, *after)
+    if ret == -1:
+        raise _core.error(name + "() failed")
+    return ret
