@@ -130,6 +130,16 @@ def unknown_types(api: Api, ctypes, known=None) -> List[str]:
     return [_base_name(t) for t in ctypes if _base_name(t) not in known]
 
 
+def event_callback_types(api: Api) -> Dict[str, Dict[int, str]]:
+    """For each *EventID enum, the callback type libvirt calls for each event
+    ID (libvirt names it in the value's description)."""
+    table: Dict[str, Dict[int, str]] = {}
+    for value in api.enums.values():
+        if value.enum.endswith("EventID") and value.doc in api.callbacks:
+            table.setdefault(value.enum, {})[value.value] = value.doc
+    return {enum: dict(sorted(ids.items())) for enum, ids in sorted(table.items())}
+
+
 def annotate(api: Api) -> None:
     known = declarable_types(api)
     for cls in names.CLASS_ORDER:

@@ -11,6 +11,7 @@ import re
 import textwrap
 from typing import List
 
+from .annotate import event_callback_types
 from .model import Api, Binding, Function
 from .parse import macro_int_values
 
@@ -91,6 +92,13 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
     names_ = [cls.name for cls in api.classes.values() if cls.pymodule == pymodule]
     if names_:
         out.append("\n_core.classes.update(%s)" % ", ".join("%s=%s" % (n, n) for n in names_))
+        out.append("\n# The callback type libvirt calls for each event ID.")
+        out.append("_core.event_callback_types.update({")
+        for enum, ids in event_callback_types(api).items():
+            out.append("    %r: {" % enum)
+            out.extend("        %d: %r," % item for item in ids.items())
+            out.append("    },")
+        out.append("})")
     out.append("\n# --- constants ---\n")
     out.extend(_constants(api, pymodule))
     return "\n".join(out) + "\n"

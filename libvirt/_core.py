@@ -31,6 +31,8 @@ _libraries = {}
 # The generated classes by libvirt name (virDomain, ...), for hand-written
 # code that makes objects; the generated module fills it.
 classes = {}
+# *EventID enum -> {event ID: the callback type libvirt calls}; generated.
+event_callback_types = {}
 
 
 def library(module: str):

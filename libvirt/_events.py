@@ -1,91 +1,318 @@
-"""Events delivered by libvirt's event loop: storage pool events and the
-connection close callback. (Run a loop with virEventRegisterDefaultImpl()
-and virEventRunDefaultImpl() in a thread, as with libvirt-python.)
+"""Events delivered by libvirt's event loop: domain, network, storage pool,
+node device and secret events, the legacy domain event registration, and
+the connection close callback. (Run a loop with virEventRegisterDefaultImpl()
+and virEventRunDefaultImpl() in a thread, or libvirtaio, as with
+libvirt-python.)
 
-A Python callback runs in the thread running the loop, with the GIL taken
-by cffi; an exception it raises is printed, as libvirt-python does, and
-never reaches libvirt."""
+libvirt calls a different callback type for each event ID (the generator
+reads which from libvirt's XML); one dispatcher per callback type converts
+its C arguments by their cffi types and calls the Python callback as
+cb(conn, object, *arguments, opaque). It runs in the thread running the
+loop, with the GIL taken by cffi; an exception it raises is printed, as
+libvirt-python does, and never reaches libvirt."""
 
 from __future__ import annotations
 
-from . import _callbacks, _core
+import threading
+from operator import index as _index
+
+from . import _callbacks, _core, _typedparams
 
 _ffi = _core.ffi
-_virConnectStoragePoolEventRegisterAny = _core.function(
-    "libvirt", "virConnectStoragePoolEventRegisterAny", (2, 0, 0))
-_virConnectRegisterCloseCallback = _core.function(
-    "libvirt", "virConnectRegisterCloseCallback", (0, 10, 0))
-_virConnectUnregisterCloseCallback = _core.function(
-    "libvirt", "virConnectUnregisterCloseCallback", (0, 10, 0))
-_virStoragePoolRef = _core.function("libvirt", "virStoragePoolRef", (0, 6, 0))
-
 classes = _core.classes
 
 
-def _pool(conn, pool_ptr):
-    """A virStoragePool for a pool libvirt lends to a callback: it holds its
-    own reference, since libvirt frees the pool when the callback returns."""
-    _virStoragePoolRef(pool_ptr)
-    return classes["virStoragePool"]._adopt(conn, pool_ptr)
+def _required(name, since):
+    return _core.function("libvirt", name, since)
 
 
-def _pool_lifecycle(_conn_ptr, pool_ptr, event, detail, opaque):
-    conn, callback, user_data = _callbacks.record_of(opaque)
-    callback(conn, _pool(conn, pool_ptr), event, detail, user_data)
+class _Family:
+    """One kind of object with events: how to register for them."""
+
+    def __init__(self, cls, id_enum, register, since, attribute):
+        self.cls = cls                  # the class of the object events are about
+        self.id_enum = id_enum          # the enum type of its event IDs
+        self.register_name = register
+        self.register = _required(register, since)
+        self.generic_type = "virConnect%sEventGenericCallback" % cls[3:]
+        self.attribute = attribute      # libvirt-python's dict of callback IDs
 
 
-def _pool_generic(_conn_ptr, pool_ptr, opaque):
-    conn, callback, user_data = _callbacks.record_of(opaque)
-    callback(conn, _pool(conn, pool_ptr), user_data)
-
-
-def _closed(_conn_ptr, reason, opaque):
-    conn, callback, user_data = _callbacks.record_of(opaque)
-    callback(conn, reason, user_data)
-
-
-_GENERIC_POOL_CALLBACK = "virConnectStoragePoolEventGenericCallback"
-# Event ID -> the C callback libvirt calls for it, as its generic type.
-_POOL_EVENT_CALLBACKS = {
-    0: _ffi.cast(_GENERIC_POOL_CALLBACK, _callbacks.c_function(
-        "virConnectStoragePoolEventLifecycleCallback", _pool_lifecycle)),
-    1: _ffi.cast(_GENERIC_POOL_CALLBACK, _callbacks.c_function(
-        _GENERIC_POOL_CALLBACK, _pool_generic)),
+_FAMILIES = {
+    "virDomain": _Family("virDomain", "virDomainEventID",
+                         "virConnectDomainEventRegisterAny", (0, 8, 0),
+                         "domainEventCallbackID"),
+    "virNetwork": _Family("virNetwork", "virNetworkEventID",
+                          "virConnectNetworkEventRegisterAny", (1, 2, 1),
+                          "networkEventCallbackID"),
+    "virStoragePool": _Family("virStoragePool", "virStoragePoolEventID",
+                              "virConnectStoragePoolEventRegisterAny", (2, 0, 0),
+                              "storagePoolEventCallbackID"),
+    "virNodeDevice": _Family("virNodeDevice", "virNodeDeviceEventID",
+                             "virConnectNodeDeviceEventRegisterAny", (2, 2, 0),
+                             "nodeDeviceEventCallbackID"),
+    "virSecret": _Family("virSecret", "virSecretEventID",
+                         "virConnectSecretEventRegisterAny", (3, 0, 0),
+                         "secretEventCallbackID"),
 }
-_CLOSE_CALLBACK = _callbacks.c_function("virConnectCloseFunc", _closed)
+
+# libvirt-python's shapes for the graphics event's structs.
+def _graphics_address(address):
+    return {"family": address.family, "node": _text(address.node),
+            "service": _text(address.service)}
+
+
+def _graphics_subject(subject):
+    return [(_text(subject.identities[i].type), _text(subject.identities[i].name))
+            for i in range(subject.nidentity)]
+
+
+_STRUCT_SHAPES = {"struct _virDomainEventGraphicsAddress": _graphics_address,
+                  "struct _virDomainEventGraphicsSubject": _graphics_subject}
+
+
+def _text(pointer):
+    return _ffi.string(pointer).decode() if pointer else None
+
+
+_lenders = {}
+
+
+def _lend(cls_name):
+    """Wrap an object libvirt lends to a callback: the wrapper takes its own
+    reference, since libvirt frees the object when the callback returns."""
+    lender = _lenders.get(cls_name)
+    if lender is None:
+        ref = _core.function("libvirt", cls_name + "Ref", (0, 6, 0))
+        cls = classes[cls_name]
+
+        def lender(conn, pointer):
+            ref(pointer)
+            return cls._adopt(conn, pointer)
+        _lenders[cls_name] = lender
+    return lender
+
+
+def _converters(callback_type):
+    """One function per C argument between the connection and the opaque,
+    turning it into what libvirt-python passes."""
+    args = _ffi.typeof(callback_type).args[1:-1]
+    steps = []
+    i = 0
+    while i < len(args):
+        ctype = args[i]
+        cname = ctype.cname
+        if ctype.kind == "pointer" and ctype.item.cname == "struct _virTypedParameter":
+            # An array and its count: one dict.
+            steps.append(("params", None))
+            i += 2
+            continue
+        if ctype.kind == "pointer" and ctype.item.kind == "struct":
+            struct = ctype.item.cname
+            if struct in _STRUCT_SHAPES:
+                steps.append(("value", _STRUCT_SHAPES[struct]))
+            else:
+                steps.append(("object", _lend(struct.replace("struct _", ""))))
+        elif cname in ("char *", "const char *"):
+            steps.append(("value", _text))
+        else:
+            steps.append(("value", None))
+        i += 1
+    return steps
+
+
+class _Registration:
+    """What libvirt's opaque leads back to: one Python callback."""
+
+    __slots__ = ("conn", "callback", "opaque")
+
+    def __init__(self, conn, callback, opaque):
+        self.conn, self.callback, self.opaque = conn, callback, opaque
+
+    def deliver(self, values):
+        self.callback(self.conn, *values, self.opaque)
+
+
+class _LegacyDomainRegistration:
+    """domainEventRegister: one libvirt registration per connection, for all
+    the callbacks in conn.domainEventCallbacks (libvirt-python's record)."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def deliver(self, values):
+        for callback, opaque in list(self.conn.__dict__.get("domainEventCallbacks", {}).items()):
+            callback(self.conn, *values, opaque)
+
+
+def _dispatcher(callback_type):
+    steps = _converters(callback_type)
+    result = None if _ffi.typeof(callback_type).result.cname == "void" else 0
+
+    def dispatch(_conn_ptr, *c_args):
+        registration = _callbacks.record_of(c_args[-1])
+        conn = registration.conn
+        values = []
+        position = 0
+        for kind, convert in steps:
+            if kind == "params":
+                values.append(_typedparams.to_dict(c_args[position], c_args[position + 1]))
+                position += 2
+                continue
+            arg = c_args[position]
+            if kind == "object":
+                values.append(convert(conn, arg))
+            else:
+                values.append(convert(arg) if convert else arg)
+            position += 1
+        registration.deliver(values)
+        return result
+    dispatch.__name__ = "dispatch_" + callback_type
+    dispatch.result = result
+    return dispatch
+
+
+_c_callbacks = {}
+_c_callbacks_lock = threading.Lock()
+
+
+def c_callback(callback_type, as_type):
+    """The C function libvirt calls for `callback_type`, cast to `as_type`;
+    made once per type, on first use."""
+    with _c_callbacks_lock:
+        function = _c_callbacks.get(callback_type)
+        if function is None:
+            dispatch = _dispatcher(callback_type)
+            function = _callbacks.c_function(callback_type, dispatch,
+                                             error_result=dispatch.result)
+            _c_callbacks[callback_type] = function
+    return _ffi.cast(as_type, function)
+
+
+def _register(conn, family_name, obj, event_id, cb, opaque):
+    family = _FAMILIES[family_name]
+    callback_type = _core.event_callback_types.get(family.id_enum, {}).get(event_id)
+    if callback_type is None:
+        raise ValueError("unknown %s event ID %r" % (family.id_enum, event_id))
+    if not callable(cb):
+        raise TypeError("cb must be callable")
+    c_obj = _core.handle_or_null(obj, classes[family.cls], "object")
+    function = c_callback(callback_type, family.generic_type)
+    handle = _callbacks.hold(_Registration(conn, cb, opaque))
+    ret = family.register(conn._o, c_obj, event_id, function, handle,
+                          _callbacks.FREE_OPAQUE)
+    if ret == -1:
+        error = _core.error("%s() failed" % family.register_name)
+        _callbacks.drop(handle)
+        raise error
+    ids = conn.__dict__.setdefault(family.attribute, {})
+    ids[ret] = opaque
+    return ret
+
+
+def _deregister(conn, name, attribute, callback_id):
+    function = _required("virConnect%sEventDeregisterAny" % name, (0, 8, 0))
+    ret = function(conn._o, _index(callback_id))
+    if ret == -1:
+        raise _core.error("virConnect%sEventDeregisterAny() failed" % name)
+    conn.__dict__.get(attribute, {}).pop(callback_id, None)
+    return ret
+
+
+_virConnectRegisterCloseCallback = _required("virConnectRegisterCloseCallback", (0, 10, 0))
+_virConnectUnregisterCloseCallback = _required("virConnectUnregisterCloseCallback", (0, 10, 0))
+_virConnectDomainEventRegister = _required("virConnectDomainEventRegister", (0, 5, 0))
+_virConnectDomainEventDeregister = _required("virConnectDomainEventDeregister", (0, 5, 0))
+
+
+def _lifecycle_callback():
+    return c_callback("virConnectDomainEventCallback", "virConnectDomainEventCallback")
+
+
+def _close_callback():
+    return c_callback("virConnectCloseFunc", "virConnectCloseFunc")
 
 
 class ConnectionEvents:
     """The virConnect methods registering Python callbacks for events."""
+
+    def domainEventRegisterAny(self, dom, eventID, cb, opaque):
+        """Call cb(conn, dom, ..., opaque) for domain events of kind eventID
+        (VIR_DOMAIN_EVENT_ID_*), of `dom` or of every domain (None); the
+        arguments between dom and opaque are those of libvirt's callback
+        for that event. Returns the callback ID."""
+        return _register(self, "virDomain", dom, eventID, cb, opaque)
+
+    def domainEventDeregisterAny(self, callbackID):
+        return _deregister(self, "Domain", "domainEventCallbackID", callbackID)
+
+    def networkEventRegisterAny(self, net, eventID, cb, opaque):
+        """Call cb(conn, net, event, detail, opaque) for network events."""
+        return _register(self, "virNetwork", net, eventID, cb, opaque)
+
+    def networkEventDeregisterAny(self, callbackID):
+        return _deregister(self, "Network", "networkEventCallbackID", callbackID)
 
     def storagePoolEventRegisterAny(self, pool, eventID, cb, opaque):
         """Call cb for storage pool events of kind eventID
         (VIR_STORAGE_POOL_EVENT_ID_*), of `pool` or of every pool (None):
         cb(conn, pool, event, detail, opaque) for LIFECYCLE,
         cb(conn, pool, opaque) for REFRESH. Returns the callback ID."""
-        c_callback = _POOL_EVENT_CALLBACKS.get(eventID)
-        if c_callback is None:
-            raise ValueError("unknown storage pool event ID %r" % (eventID,))
+        return _register(self, "virStoragePool", pool, eventID, cb, opaque)
+
+    def storagePoolEventDeregisterAny(self, callbackID):
+        return _deregister(self, "StoragePool", "storagePoolEventCallbackID", callbackID)
+
+    def nodeDeviceEventRegisterAny(self, dev, eventID, cb, opaque):
+        return _register(self, "virNodeDevice", dev, eventID, cb, opaque)
+
+    def nodeDeviceEventDeregisterAny(self, callbackID):
+        return _deregister(self, "NodeDevice", "nodeDeviceEventCallbackID", callbackID)
+
+    def secretEventRegisterAny(self, secret, eventID, cb, opaque):
+        return _register(self, "virSecret", secret, eventID, cb, opaque)
+
+    def secretEventDeregisterAny(self, callbackID):
+        return _deregister(self, "Secret", "secretEventCallbackID", callbackID)
+
+    def domainEventRegister(self, cb, opaque):
+        """Legacy: call cb(conn, dom, event, detail, opaque) for domain
+        lifecycle events."""
         if not callable(cb):
             raise TypeError("cb must be callable")
-        c_pool = _core.handle_or_null(pool, classes["virStoragePool"], "pool")
-        handle = _callbacks.hold((self, cb, opaque))
-        ret = _virConnectStoragePoolEventRegisterAny(
-            self._o, c_pool, eventID, c_callback, handle, _callbacks.FREE_OPAQUE)
-        if ret == -1:
-            error = _core.error("virConnectStoragePoolEventRegisterAny() failed")
+        callbacks = self.__dict__.get("domainEventCallbacks")
+        if callbacks is not None:
+            callbacks[cb] = opaque
+            return
+        self.domainEventCallbacks = {cb: opaque}
+        handle = _callbacks.hold(_LegacyDomainRegistration(self))
+        if _virConnectDomainEventRegister(self._o, _lifecycle_callback(), handle,
+                                          _callbacks.FREE_OPAQUE) == -1:
+            error = _core.error("virConnectDomainEventRegister() failed")
             _callbacks.drop(handle)
+            del self.domainEventCallbacks
             raise error
-        return ret
+
+    def domainEventDeregister(self, cb):
+        callbacks = self.__dict__.get("domainEventCallbacks")
+        if callbacks is None or cb not in callbacks:
+            return
+        del callbacks[cb]
+        if not callbacks:
+            del self.domainEventCallbacks
+            if _virConnectDomainEventDeregister(self._o, _lifecycle_callback()) == -1:
+                raise _core.error("virConnectDomainEventDeregister() failed")
 
     def registerCloseCallback(self, cb, opaque):
         """Call cb(conn, reason, opaque) when the connection closes for a
         reason other than close() (VIR_CONNECT_CLOSE_REASON_*)."""
         if not callable(cb):
             raise TypeError("cb must be callable")
-        handle = _callbacks.hold((self, cb, opaque))
+        handle = _callbacks.hold(_Registration(self, cb, opaque))
         ret = _virConnectRegisterCloseCallback(
-            self._o, _CLOSE_CALLBACK, handle, _callbacks.FREE_OPAQUE)
+            self._o, _close_callback(), handle, _callbacks.FREE_OPAQUE)
         if ret == -1:
             error = _core.error("virConnectRegisterCloseCallback() failed")
             _callbacks.drop(handle)
@@ -94,7 +321,7 @@ class ConnectionEvents:
 
     def unregisterCloseCallback(self):
         """Remove the close callback."""
-        ret = _virConnectUnregisterCloseCallback(self._o, _CLOSE_CALLBACK)
+        ret = _virConnectUnregisterCloseCallback(self._o, _close_callback())
         if ret == -1:
             raise _core.error("virConnectUnregisterCloseCallback() failed")
         return ret

@@ -135,3 +135,49 @@ def test_bad_registrations(conn):
 def test_close_callback_registration(conn):
     assert conn.registerCloseCallback(lambda c, reason, opaque: None, None) == 0
     assert conn.unregisterCloseCallback() == 0
+
+
+def test_domain_and_network_events_reach_any_and_legacy_callbacks(event_loop, conn):
+    seen = []
+    ids = [
+        conn.domainEventRegisterAny(
+            None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+            lambda c, dom, event, detail, opaque: seen.append(
+                ("any", dom.name(), event, opaque)), "any-opaque"),
+        conn.networkEventRegisterAny(
+            None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE,
+            lambda c, net, event, detail, opaque: seen.append(
+                ("network", net.name(), event, opaque)), "net-opaque"),
+    ]
+
+    def legacy(c, dom, event, detail, opaque):
+        seen.append(("legacy", dom.name(), event, opaque))
+    conn.domainEventRegister(legacy, "legacy-opaque")
+    assert conn.domainEventCallbackID == {ids[0]: "any-opaque"}
+    try:
+        dom = conn.lookupByName("test")
+        dom.suspend()
+        net = conn.networkLookupByName("default")
+        net.destroy()
+        net.create()
+        dom.resume()
+        assert wait_for(lambda: len(seen) >= 6)
+    finally:
+        conn.domainEventDeregisterAny(ids[0])
+        conn.networkEventDeregisterAny(ids[1])
+        conn.domainEventDeregister(legacy)
+    assert seen == [
+        ("any", "test", libvirt.VIR_DOMAIN_EVENT_SUSPENDED, "any-opaque"),
+        ("legacy", "test", libvirt.VIR_DOMAIN_EVENT_SUSPENDED, "legacy-opaque"),
+        ("network", "default", libvirt.VIR_NETWORK_EVENT_STOPPED, "net-opaque"),
+        ("network", "default", libvirt.VIR_NETWORK_EVENT_STARTED, "net-opaque"),
+        ("any", "test", libvirt.VIR_DOMAIN_EVENT_RESUMED, "any-opaque"),
+        ("legacy", "test", libvirt.VIR_DOMAIN_EVENT_RESUMED, "legacy-opaque"),
+    ]
+    assert conn.domainEventCallbackID == {} and conn.networkEventCallbackID == {}
+    assert not hasattr(conn, "domainEventCallbacks")
+
+
+def test_unknown_domain_event_id(conn):
+    with pytest.raises(ValueError):
+        conn.domainEventRegisterAny(None, 1000, lambda *a: None, None)
