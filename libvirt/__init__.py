@@ -5,3 +5,4 @@ from ._core import libvirtError, FunctionNotAvailable  # noqa: F401
 from ._generated import *  # noqa: F401,F403
 from ._handwritten import *  # noqa: F401,F403
 from ._auth import *  # noqa: F401,F403
+from ._eventloop import *  # noqa: F401,F403
