@@ -38,7 +38,7 @@ OMITTED_PATTERNS = [
                 r"DomainIOThreadInfo|DomainInterface|Error|Stream)Free$"), _FREE),
     (re.compile(r"^vir(ConnSetErrorFunc|ResetError|SaveLastError|CopyLastError|"
                 r"ConnCopyLastError|DefaultErrorFunc|SetErrorFunc)$"), _ERRFUNC),
-    (re.compile(r"^virDomainLxcEnter(Namespace|SecurityLabel|CGroup)$"),
+    (re.compile(r"^virDomainLxcEnter(Namespace|SecurityLabel)$"),
      "changes the calling process's namespaces; not offered by libvirt-python"),
 ]
 
@@ -56,7 +56,6 @@ NOT_MECHANICAL = {
     "virDomainGetCPUStats": "libvirt-python returns a list of dicts, one per CPU",
     "virDomainCreateWithFiles": "takes a list of file objects",
     "virDomainCreateXMLWithFiles": "takes a list of file objects",
-    "virDomainQemuAgentCommand": "module function of libvirt_qemu",
 }
 
 # Getters that return None instead of raising on NULL (libvirt-python's
@@ -268,6 +267,9 @@ def _bind_args(api: Api, function: Function, binding: Binding,
             bound.append(ArgBinding(arg.name, "out-uuid", ctype))
         elif arg.type == "char *" and function.name.endswith("GetUUIDString"):
             bound.append(ArgBinding(arg.name, "out-uuidstr", ctype))
+        elif arg.type == "char **" and not _is_capacity(following) \
+                and _is_single_out(arg, previous, following) and function.ret.type == "int":
+            bound.append(ArgBinding(arg.name, "out-str", ctype))
         elif arg.type in ("char ** const", "char **") and _is_capacity(following):
             bound.append(ArgBinding(arg.name, "out-names", ctype))
             bound.append(ArgBinding(following.name, "capacity", following.type))
@@ -302,7 +304,8 @@ def _bind_args(api: Api, function: Function, binding: Binding,
             bound.append(ArgBinding(arg.name, "out-struct", struct.name))
         else:
             raise _Unsupported("argument %s of type '%s'" % (arg.name, arg.type))
-        if arg.name == "flags" or _is_optional(arg.info):
+        # libvirt-python gives defaults only in the main module's wrappers.
+        if (arg.name == "flags" or _is_optional(arg.info)) and function.module == "libvirt":
             last = bound[-1]
             if last.kind == "int":
                 last.default = "0"
@@ -343,7 +346,8 @@ def _types_function(api: Api, function: Function) -> str:
 
 
 def _is_capacity(arg) -> bool:
-    return arg is not None and _base(arg.type) in ("int", "unsigned int")
+    return arg is not None and arg.name != "flags" \
+        and _base(arg.type) in ("int", "unsigned int")
 
 
 def _is_single_out(arg, previous, following) -> bool:
@@ -422,6 +426,11 @@ def _bind_return(api: Api, function: Function, binding: Binding) -> None:
         binding.ret_kind = "handle"
         binding.ret_cls = cls
         binding.parent = names.parent_expression(binding.cls, cls)
+        if binding.cls is None and binding.parent:
+            # A module function: the parent is the argument of its class.
+            parent_cls = names.PARENT_CLASS.get(cls, "virConnect")
+            holders = [a.name for a in binding.args if a.cls == parent_cls]
+            binding.parent = holders[0] if holders else "None"
         binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
             else "null"
     else:

@@ -88,8 +88,9 @@ def make_ffi(api: Api, mode: str):
             # -O0: the generated C only marshals arguments; optimising it
             # changed no measured call time and doubled the compile time.
             extra_compile_args=cflags + ["-Wno-deprecated-declarations", "-O0"],
-            libraries=[f[2:] for f in libs if f.startswith("-l")],
-            library_dirs=[f[2:] for f in libs if f.startswith("-L")])
+            # Every library stays needed although all references to it are
+            # weak (see emit_set_source); --as-needed would drop them.
+            extra_link_args=["-Wl,--no-as-needed"] + libs)
     else:
         ffi.set_source(ABI_MODULE, None)
     return ffi
@@ -103,10 +104,14 @@ def python_files(api: Api, mode: str) -> Dict[str, str]:
         "BUILT_FOR_LIBVIRT = %r" % (target_version(api, mode),),
         "SONAMES = %r" % (dict(sorted(emit_cdef.SONAMES.items())),),
     ]
-    return {
-        "_generated.py": emit_python.emit_module(api, "libvirt"),
-        "_build_info.py": "\n".join(info) + "\n",
-    }
+    files = {"_generated.py": emit_python.emit_module(api, "libvirt"),
+             "_build_info.py": "\n".join(info) + "\n"}
+    # libvirt_qemu and libvirt_lxc (top-level modules) import these.
+    for module, name in (("libvirt-qemu", "qemu"), ("libvirt-lxc", "lxc")):
+        if module in api.sources:
+            files["_generated_%s.py" % name] = emit_python.emit_module(
+                api, "libvirt_" + name)
+    return files
 
 
 def write_python(api: Api, mode: str, package_dir: str) -> List[str]:

@@ -33,6 +33,7 @@ _cstr_or_null = _core.cstr_or_null
 _handle = _core.handle
 _handle_or_null = _core.handle_or_null
 _uuid = _core.uuid
+_take_string = _core.take_string
 _take_strings = _core.take_strings
 _take_handles = _core.take_handles
 _has_error = _core.has_error
@@ -54,6 +55,8 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
                         and f.binding.status == "generated"),
                        key=lambda f: f.name)
     out: List[str] = [HEADER.format(version=api.sources.get("libvirt", "?"))]
+    if pymodule != "libvirt":
+        out.append("from ._generated import %s\n" % ", ".join(sorted(api.classes)))
     out.append('_ULONG_MAX = 2 ** (8 * _ffi.sizeof("unsigned long")) - 1\n')
     out.append("# The C functions, bound once.")
     needed = set()
@@ -124,7 +127,8 @@ def _ctypes(api: Api, functions: List[Function]) -> str:
 
 
 # Out-parameters whose buffer type does not follow from the argument's C type.
-BUFFER_TYPES = {"out-uuid": "unsigned char[16]", "out-uuidstr": "char[37]"}
+BUFFER_TYPES = {"out-uuid": "unsigned char[16]", "out-uuidstr": "char[37]",
+                "out-str": "char * *"}
 
 
 def _buffer_type(arg) -> str:
@@ -217,7 +221,7 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
             call_args.append("self._give_up_handle()" if b.releases_self else "self._o")
         elif kind in INPUT_KINDS:
             call_args.append(_input(arg))
-        elif kind in ("out-int", "out-struct", "out-uuid", "out-uuidstr"):
+        elif kind in ("out-int", "out-struct", "out-uuid", "out-uuidstr", "out-str"):
             ctype = _buffer_type(arg)
             prepare += ["try:",
                         "    c_%s = %s.pop()" % (name, _spare_name(ctype)),
@@ -365,6 +369,8 @@ def _out_values(api: Api, arg) -> List[str]:
         return ["_buffer(%s)[:]" % name]
     if arg.kind == "out-uuidstr":
         return ["_string(%s).decode()" % name]
+    if arg.kind == "out-str":
+        return ["_take_string(%s[0])" % name]
     struct = api.structs[arg.ctype]
     values = []
     for field in struct.fields:

@@ -154,6 +154,7 @@ class ArgBinding:
     #   out-int    - int * libvirt fills (ctype)
     #   out-uuid   - unsigned char * buffer of VIR_UUID_BUFLEN
     #   out-uuidstr- char * buffer of VIR_UUID_STRING_BUFLEN
+    #   out-str    - char ** libvirt points at a string the caller frees
     #   out-names  - char ** array, its capacity in the next arg
     #   out-ids    - int * array, its capacity in the next arg
     #   capacity   - the capacity of the preceding array

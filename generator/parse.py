@@ -169,6 +169,7 @@ def parse_project_file(api: Api, path: str) -> None:
         function = api.functions.get(node.get("name"))
         if function is None:
             continue        # not in this libvirt
+        function.pyname = node.get("pyname") or function.pyname
         for arg in node.findall("arg"):
             function.adjust[arg.get("name")] = {
                 key: value for key, value in arg.attrib.items() if key != "name"}

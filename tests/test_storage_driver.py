@@ -34,7 +34,9 @@ INACTIVE = libvirt.VIR_STORAGE_XML_INACTIVE
 # --- helpers ------------------------------------------------------------------
 
 def pool_xml(name, path, mode="0755", uuid=None):
-    """A dir pool; `mode` (target permissions) tells definitions apart."""
+    """A dir pool.  Definitions of one pool differ by target path: a live
+    definition's permissions are the directory's (a refresh copies them
+    in), so `mode` tells apart only definitions that are not running."""
     return ("<pool type='dir'><name>%s</name>%s<target><path>%s</path>"
             "<permissions><mode>%s</mode></permissions></target></pool>"
             % (name, "<uuid>%s</uuid>" % uuid if uuid else "", path, mode))
@@ -51,6 +53,17 @@ def vol_xml(name, capacity, allocation=None):
 def mode_of(xml):
     """The target permissions mode of a pool XML."""
     return re.search(r"<target>.*?<mode>(\d+)</mode>", xml, re.S).group(1)
+
+
+def path_of(xml):
+    """The target path of a pool XML."""
+    return re.search(r"<target>\s*<path>(.*?)</path>", xml).group(1)
+
+
+def definition(xml):
+    """A pool XML without its sizes, which follow the host's disk usage."""
+    return re.sub(r"\s*<(capacity|allocation|available)\b[^>]*>\d*</\1>",
+                  "", xml)
 
 
 def _storage_dir(libvirtd, kind):
@@ -475,29 +488,44 @@ def test_failed_start_leaves_the_pool_defined_and_inactive(libvirtd,
 def test_redefine_active_pool_keeps_live_definition(libvirtd, storage_conn):
     conn = storage_conn
     name = "redefine"
-    target = os.path.join(libvirtd.workdir, name)
-    pool = conn.storagePoolDefineXML(pool_xml(name, target, "0755", UUID), 0)
+    old = os.path.join(libvirtd.workdir, name + "-old")
+    new = os.path.join(libvirtd.workdir, name + "-new")
+    pool = conn.storagePoolDefineXML(pool_xml(name, old, "0755", UUID), 0)
     pool.build(0)
     pool.create(0)
+    pool.createXML(vol_xml("old.raw", 4096), 0)
 
-    again = conn.storagePoolDefineXML(pool_xml(name, target, "0711", UUID), 0)
+    again = conn.storagePoolDefineXML(pool_xml(name, new, "0711", UUID), 0)
     assert again.UUIDString() == pool.UUIDString() == UUID
     assert pool.isActive() == 1
-    assert mode_of(pool.XMLDesc(0)) == "0755"         # live: unchanged
-    assert mode_of(pool.XMLDesc(INACTIVE)) == "0711"  # the pending one
-    assert mode_of(read(config_file(libvirtd, name)).decode()) == "0711"
-    assert mode_of(read(state_file(libvirtd, name)).decode()) == "0755"
+    live, pending = pool.XMLDesc(0), pool.XMLDesc(INACTIVE)
+    assert path_of(live) == old                      # unchanged
+    assert (path_of(pending), mode_of(pending)) == (new, "0711")
+    assert path_of(read(config_file(libvirtd, name)).decode()) == new
+    assert path_of(read(state_file(libvirtd, name)).decode()) == old
+    assert pool.listVolumes() == ["old.raw"]
+    assert not os.path.exists(new)
 
     pool.destroy()  # the pending definition takes effect
-    assert mode_of(pool.XMLDesc(0)) == "0711"
-    assert mode_of(pool.XMLDesc(INACTIVE)) == "0711"
+    for xml in (pool.XMLDesc(0), pool.XMLDesc(INACTIVE)):
+        assert (path_of(xml), mode_of(xml)) == (new, "0711")
+    pool.build(0)
+    assert os.path.isdir(new)
     pool.create(0)
-    assert mode_of(pool.XMLDesc(0)) == "0711"
+    assert path_of(pool.XMLDesc(0)) == new and pool.listVolumes() == []
     pool.destroy()
+    pool.delete(0)
+    assert os.path.exists(os.path.join(old, "old.raw"))
 
     # An inactive pool's definition is replaced at once.
-    conn.storagePoolDefineXML(pool_xml(name, target, "0700", UUID), 0)
-    assert mode_of(pool.XMLDesc(0)) == mode_of(pool.XMLDesc(INACTIVE)) == "0700"
+    conn.storagePoolDefineXML(pool_xml(name, old, "0700", UUID), 0)
+    for xml in (pool.XMLDesc(0), pool.XMLDesc(INACTIVE)):
+        assert (path_of(xml), mode_of(xml)) == (old, "0700")
+    assert path_of(read(config_file(libvirtd, name)).decode()) == old
+    pool.create(0)
+    assert pool.listVolumes() == ["old.raw"]
+    pool.storageVolLookupByName("old.raw").delete(0)
+    pool.destroy()
     pool.delete(0)
     pool.undefine()
 
@@ -765,7 +793,8 @@ def test_bad_input_leaves_pools_and_files_intact(libvirtd, storage_conn):
 
     # Everything is as it was.
     assert pool.isActive() == 1 and pool.isPersistent() == 1
-    assert pool.XMLDesc(0) == live and pool.XMLDesc(INACTIVE) == inactive
+    assert definition(pool.XMLDesc(0)) == definition(live)
+    assert definition(pool.XMLDesc(INACTIVE)) == definition(inactive)
     assert mode_of(live) == "0755" and UUID in live
     assert read(config_file(libvirtd, name)) == on_disk
     assert pool.listVolumes() == ["keep.raw"]
