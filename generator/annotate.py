@@ -37,7 +37,7 @@ OMITTED_PATTERNS = [
     (re.compile(r"^vir(NetworkDHCPLease|DomainStatsRecordList|DomainFSInfo|"
                 r"DomainIOThreadInfo|DomainInterface|Error|Stream)Free$"), _FREE),
     (re.compile(r"^vir(ConnSetErrorFunc|ResetError|SaveLastError|CopyLastError|"
-                r"ConnCopyLastError|DefaultErrorFunc|SetErrorFunc)$"), _ERRFUNC),
+                r"ConnCopyLastError|DefaultErrorFunc|SetErrorFunc|FreeError)$"), _ERRFUNC),
     (re.compile(r"^virDomainLxcEnter(Namespace|SecurityLabel)$"),
      "changes the calling process's namespaces; not offered by libvirt-python"),
 ]
