@@ -86,6 +86,7 @@ class _Unsupported(Exception):
 # The runtime base class (libvirt/_objects.py) of each kind of object;
 # the others are "ConnectionChild".
 RUNTIME_BASES = {"virConnect": "Connection", "virDomain": "Domain",
+                 "virNetwork": "Network", "virSecret": "Secret",
                  "virStorageVol": "StorageVolume", "virStream": "Stream",
                  "virDomainSnapshot": "DomainChild",
                  "virDomainCheckpoint": "DomainChild",

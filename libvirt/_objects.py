@@ -7,7 +7,9 @@ functions."""
 from __future__ import annotations
 
 from . import _core
+from ._domain_extra import DomainExtra
 from ._events import ConnectionEvents
+from ._host_extra import ConnectionExtra, NetworkExtra, SecretExtra
 from ._streams import CHUNK, StreamIO
 
 _ffi = _core.ffi
@@ -62,7 +64,7 @@ _virDomainRevertToSnapshot = _core.function(
     "libvirt", "virDomainRevertToSnapshot", (0, 8, 0))
 
 
-class Domain(ConnectionChild):
+class Domain(ConnectionChild, DomainExtra):
     """A domain."""
 
     def revertToSnapshot(self, snap, flags=0):
@@ -72,6 +74,14 @@ class Domain(ConnectionChild):
         if ret == -1:
             raise _core.error("virDomainRevertToSnapshot() failed")
         return ret
+
+
+class Network(ConnectionChild, NetworkExtra):
+    """A virtual network."""
+
+
+class Secret(ConnectionChild, SecretExtra):
+    """A secret."""
 
 
 class StorageVolume(ConnectionChild):
@@ -143,7 +153,7 @@ _virConnGetLastError = _core.function("libvirt", "virConnGetLastError", (0, 1, 0
 _T_virNodeInfo_p = _ffi.typeof("virNodeInfo *")
 
 
-class Connection(_Handle, ConnectionEvents):
+class Connection(_Handle, ConnectionEvents, ConnectionExtra):
     """A connection; closed when the Python object goes away, as in
     libvirt-python, or explicitly with close() or a `with` block."""
 
