@@ -1,5 +1,6 @@
 """libvirt's LXC-specific API (libvirt-lxc), as libvirt-python's libvirt_lxc
 module: its functions and constants are generated with the rest of the
-binding."""
+binding; lxcOpenNamespace is written by hand (libvirt/_qemu_lxc.py)."""
 
 from libvirt._generated_lxc import *  # noqa: F401,F403
+from libvirt._qemu_lxc import lxcOpenNamespace  # noqa: F401

@@ -1,5 +1,9 @@
 """libvirt's QEMU-specific API (libvirt-qemu), as libvirt-python's
 libvirt_qemu module: its functions and constants are generated with the
-rest of the binding."""
+rest of the binding; the event registration and the commands passing file
+descriptors are written by hand (libvirt/_qemu_lxc.py)."""
 
 from libvirt._generated_qemu import *  # noqa: F401,F403
+from libvirt._qemu_lxc import (  # noqa: F401
+    qemuMonitorCommandWithFiles, qemuMonitorEventDeregister,
+    qemuMonitorEventRegister)

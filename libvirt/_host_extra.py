@@ -1,18 +1,472 @@
 """virConnect, virNetwork and virSecret methods whose libvirt-python shape
-is written by hand (each described in api-xml/host-extra.xml)."""
+is written by hand (each described in api-xml/host-extra.xml).
+
+Each converts its Python arguments before calling libvirt (bad input is a
+TypeError, ValueError or OverflowError, never a libvirt call with garbage),
+reads libvirt's error right after a failing call, and frees what libvirt
+allocated for the caller even when a conversion fails half-way."""
 
 from __future__ import annotations
 
-from . import _core  # noqa: F401
+from operator import index as _index
+
+from . import _core, _typedparams
+
+_ffi = _core.ffi
+_NULL = _core.NULL
+_free = _core._free
+_string = _core._string
+_classes = _core.classes
+
+
+def _fn(name, since):
+    return _core.function("libvirt", name, since)
+
+
+_virNodeGetCPUStats = _fn("virNodeGetCPUStats", (0, 9, 3))
+_virNodeGetMemoryStats = _fn("virNodeGetMemoryStats", (0, 9, 3))
+_virNodeGetCellsFreeMemory = _fn("virNodeGetCellsFreeMemory", (0, 3, 3))
+_virNodeGetFreePages = _fn("virNodeGetFreePages", (1, 2, 6))
+_virNodeAllocPages = _fn("virNodeAllocPages", (1, 2, 9))
+_virNodeGetCPUMap = _fn("virNodeGetCPUMap", (1, 0, 0))
+_virConnectGetCPUModelNames = _fn("virConnectGetCPUModelNames", (1, 1, 3))
+_virConnectBaselineCPU = _fn("virConnectBaselineCPU", (0, 7, 7))
+_virConnectBaselineHypervisorCPU = _fn("virConnectBaselineHypervisorCPU", (4, 4, 0))
+_virConnectGetAllDomainStats = _fn("virConnectGetAllDomainStats", (1, 2, 8))
+_virDomainListGetStats = _fn("virDomainListGetStats", (1, 2, 8))
+_virDomainStatsRecordListFree = _fn("virDomainStatsRecordListFree", (1, 2, 8))
+_virDomainRef = _fn("virDomainRef", (0, 6, 0))
+_virConnectSetIdentity = _fn("virConnectSetIdentity", (5, 8, 0))
+_virDomainRestoreParams = _fn("virDomainRestoreParams", (8, 4, 0))
+_virDomainCreateXMLWithFiles = _fn("virDomainCreateXMLWithFiles", (1, 1, 1))
+_virNetworkGetDHCPLeases = _fn("virNetworkGetDHCPLeases", (1, 2, 6))
+_virNetworkDHCPLeaseFree = _fn("virNetworkDHCPLeaseFree", (1, 2, 6))
+_virSecretGetValue = _fn("virSecretGetValue", (0, 7, 1))
+_virSecretSetValue = _fn("virSecretSetValue", (0, 7, 1))
+
+_INT_MIN, _INT_MAX = -2 ** 31, 2 ** 31 - 1
+_FIELD_LENGTH = 80      # VIR_TYPED_PARAM_FIELD_LENGTH
+
+
+# --- argument conversions -------------------------------------------------------
+
+def _c_int(value, name):
+    value = _index(value)
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise OverflowError("argument '%s' does not fit a C int" % name)
+    return value
+
+
+def _string_array(values, name):
+    """(char *[] of the strings, count, keepalive) for a list or tuple of
+    str."""
+    if not isinstance(values, (list, tuple)):
+        raise TypeError("argument '%s' must be a list of str, not %s"
+                        % (name, type(values).__name__))
+    keep = [_ffi.new("char[]", _core.cstr(value, name)) for value in values]
+    array = _ffi.new("char *[]", max(len(keep), 1))
+    for i, text in enumerate(keep):
+        array[i] = text
+    return array, len(keep), keep
+
+
+def _int_array(values, ctype, name):
+    """(a C array of `ctype`, count) from a list or tuple of ints (cffi
+    range-checks each one: OverflowError)."""
+    if not isinstance(values, (list, tuple)):
+        raise TypeError("argument '%s' must be a list of int, not %s"
+                        % (name, type(values).__name__))
+    array = _ffi.new(ctype + "[]", max(len(values), 1))
+    for i, value in enumerate(values):
+        array[i] = _index(value)
+    return array, len(values)
+
+
+def _typed_params(values, hints, what):
+    """A virTypedParameter array from a dict, as libvirt-python builds it:
+    a key's type is its hint (libvirt's documented type for that name),
+    else follows from the Python value; a list or tuple value gives the
+    key once per item. Returns (array or NULL, count, keepalive)."""
+    if not isinstance(values, dict):
+        raise TypeError("%s params must be a dictionary, not %s"
+                        % (what, type(values).__name__))
+    items = []
+    for key, value in values.items():
+        if isinstance(value, (list, tuple)):
+            items.extend((key, one) for one in value)
+        else:
+            items.append((key, value))
+    if not items:
+        return _NULL, 0, []
+    params = _ffi.new("virTypedParameter[]", len(items))
+    keep = []
+    for param, (key, value) in zip(params, items):
+        field = _core.cstr(key, "params key")
+        if len(field) >= _FIELD_LENGTH:
+            raise ValueError("parameter name %r is too long" % key)
+        kind = hints.get(key) or _inferred_type(key, value)
+        param.field = field
+        param.type = kind
+        if kind == _typedparams.STRING:
+            text = _ffi.new("char[]", _core.cstr(value, key))
+            keep.append(text)
+            param.value.s = text
+        elif kind == _typedparams.BOOLEAN:
+            param.value.b = b"\1" if value else b"\0"
+        elif kind == _typedparams.DOUBLE:
+            if isinstance(value, (str, bytes, bytearray)):
+                raise TypeError('"%s" must be a number, not %s'
+                                % (key, type(value).__name__))
+            param.value.d = float(value)
+        else:   # cffi refuses what does not fit the C type (OverflowError)
+            setattr(param.value, _typedparams._UNION_MEMBER[kind], _index(value))
+    return params, len(items), keep
+
+
+def _inferred_type(key, value):
+    if isinstance(value, str):
+        return _typedparams.STRING
+    if isinstance(value, bool):
+        return _typedparams.BOOLEAN
+    if isinstance(value, int):
+        return _typedparams.ULLONG if 0 <= value < 2 ** 64 else _typedparams.LLONG
+    if isinstance(value, float):
+        return _typedparams.DOUBLE
+    raise TypeError('Unknown type of "%s" field' % key)
+
+
+# The types libvirt documents for each name (libvirt-host.h's
+# VIR_CONNECT_IDENTITY_* and libvirt-domain.h's VIR_DOMAIN_SAVE_PARAM_*).
+_IDENTITY_TYPES = {
+    "user-name": _typedparams.STRING,
+    "unix-user-id": _typedparams.ULLONG,
+    "group-name": _typedparams.STRING,
+    "unix-group-id": _typedparams.ULLONG,
+    "process-id": _typedparams.LLONG,
+    "process-time": _typedparams.ULLONG,
+    "sasl-user-name": _typedparams.STRING,
+    "x509-distinguished-name": _typedparams.STRING,
+    "selinux-context": _typedparams.STRING,
+}
+_SAVE_PARAM_TYPES = {"file": _typedparams.STRING, "dxml": _typedparams.STRING}
+
+
+# --- results -------------------------------------------------------------------
+
+def _text(pointer):
+    return _string(pointer).decode("utf-8") if pointer else None
+
+
+def _take_string_array(array, count):
+    """The `count` strings of a libvirt-allocated array; every string and
+    the array are freed, even when one fails to decode."""
+    try:
+        return [_string(array[i]).decode("utf-8") for i in range(count)]
+    finally:
+        for i in range(count):
+            _free(array[i])
+        _free(array)
+
+
+def _stats_records(conn, records, count):
+    """[(virDomain, dict)] from a virDomainStatsRecordPtr array; each
+    virDomain takes its own reference. The caller frees the array."""
+    adopt = _classes["virDomain"]._adopt
+    result = []
+    for i in range(count):
+        record = records[i]
+        _virDomainRef(record.dom)
+        dom = adopt(conn, record.dom)
+        result.append((dom, _typedparams.to_dict(record.params, record.nparams)))
+    return result
+
+
+def _stats_dict(function, name, conn, number, flags, ctype):
+    """virNodeGetCPUStats/virNodeGetMemoryStats: {field: value}."""
+    number = _index(number)
+    flags = _index(flags)
+    count = _ffi.new("int *", 0)
+    if function(conn, number, _NULL, count, flags) < 0:
+        raise _core.error(name + "() failed")
+    allocated = count[0]
+    if allocated <= 0:
+        return {}
+    stats = _ffi.new(ctype + "[]", allocated)
+    if function(conn, number, stats, count, flags) < 0:
+        raise _core.error(name + "() failed")
+    return {_string(stats[i].field).decode("utf-8"): stats[i].value
+            for i in range(min(count[0], allocated))}
 
 
 class ConnectionExtra:
     """Mixed into virConnect (libvirt/_objects.py)."""
 
+    def getCPUStats(self, cpuNum, flags=0):
+        """The host's CPU statistics, {field: nanoseconds}, of CPU cpuNum or
+        of all of them (VIR_NODE_CPU_STATS_ALL_CPUS)."""
+        return _stats_dict(_virNodeGetCPUStats, "virNodeGetCPUStats", self._o,
+                           cpuNum, flags, "virNodeCPUStats")
+
+    def getMemoryStats(self, cellNum, flags=0):
+        """The host's memory statistics, {field: KiB}, of NUMA cell cellNum
+        or of all of them (VIR_NODE_MEMORY_STATS_ALL_CELLS)."""
+        return _stats_dict(_virNodeGetMemoryStats, "virNodeGetMemoryStats", self._o,
+                           cellNum, flags, "virNodeMemoryStats")
+
+    def getCellsFreeMemory(self, startCell, maxCells):
+        """The free memory in bytes of up to maxCells NUMA cells from
+        startCell, as a list."""
+        startCell = _c_int(startCell, "startCell")
+        maxCells = _c_int(maxCells, "maxCells")
+        # libvirt-python's limits (which bound the buffer allocated here).
+        if startCell < 0 or maxCells <= 0 or startCell + maxCells > 10000:
+            raise ValueError("getCellsFreeMemory needs startCell >= 0, maxCells > 0 "
+                             "and startCell + maxCells <= 10000")
+        free_mems = _ffi.new("unsigned long long[]", maxCells)
+        ret = _virNodeGetCellsFreeMemory(self._o, free_mems, startCell, maxCells)
+        if ret < 0:
+            raise _core.error("virNodeGetCellsFreeMemory() failed")
+        return [free_mems[i] for i in range(min(ret, maxCells))]
+
+    def getFreePages(self, pages, startCell, maxCells, flags=0):
+        """Free pages of each size in `pages` (a list of page sizes in KiB)
+        on maxCells NUMA cells from startCell: {cell: {page size: count}}."""
+        sizes, npages = _int_array(pages, "unsigned int", "pages")
+        startCell = _c_int(startCell, "startCell")
+        maxCells = _index(maxCells)
+        if not 0 <= maxCells <= 0xFFFFFFFF:
+            raise OverflowError("argument 'maxCells' does not fit a C unsigned int")
+        if maxCells == 0:
+            raise LookupError("cellCount must not be zero")
+        flags = _index(flags)
+        length = max(npages * maxCells, 1)
+        counts = _ffi.new("unsigned long long[]", length)
+        ret = _virNodeGetFreePages(self._o, npages, sizes, startCell, maxCells,
+                                   counts, flags)
+        if ret < 0:
+            raise _core.error("virNodeGetFreePages() failed")
+        result = {}
+        if npages == 0:
+            return result
+        for i in range(0, min(ret, npages * maxCells), npages):
+            result[startCell + i // npages] = {
+                sizes[j]: counts[i + j] for j in range(npages)}
+        return result
+
+    def allocPages(self, pages, startCell=0, cellCount=0, flags=0):
+        """Allocate or free huge pages: `pages` maps page size (KiB) to
+        count. Returns the number of nodes changed."""
+        startCell = _c_int(startCell, "startCell")
+        cellCount = _index(cellCount)
+        flags = _index(flags)
+        if not isinstance(pages, dict):
+            raise TypeError("pages must be a dict, not %s" % type(pages).__name__)
+        if not pages:
+            raise LookupError("Need non-empty dictionary to pages attribute")
+        sizes = _ffi.new("unsigned int[]", len(pages))
+        counts = _ffi.new("unsigned long long[]", len(pages))
+        for i, (size, count) in enumerate(pages.items()):
+            sizes[i] = _index(size)
+            counts[i] = _index(count)
+        ret = _virNodeAllocPages(self._o, len(pages), sizes, counts, startCell,
+                                 cellCount, flags)
+        if ret == -1:
+            raise _core.error("virNodeAllocPages() failed")
+        return ret
+
+    def getCPUMap(self, flags=0):
+        """(number of host CPUs, [online?] per CPU, number online)."""
+        flags = _index(flags)
+        cpumap = _ffi.new("unsigned char **")
+        online = _ffi.new("unsigned int *")
+        ret = _virNodeGetCPUMap(self._o, cpumap, online, flags)
+        if ret < 0:
+            raise _core.error("virNodeGetCPUMap() failed")
+        bits = cpumap[0]
+        try:
+            if bits == _NULL:
+                used = [False] * ret
+            else:
+                used = [bool(bits[i >> 3] & (1 << (i & 7))) for i in range(ret)]
+        finally:
+            _free(bits)
+        return (ret, used, online[0])
+
+    def getCPUModelNames(self, arch, flags=0):
+        """The names of the CPU models libvirt knows for `arch`."""
+        c_arch = _core.cstr(arch, "arch")
+        flags = _index(flags)
+        models = _ffi.new("char ***")
+        ret = _virConnectGetCPUModelNames(self._o, c_arch, models, flags)
+        if ret == -1:
+            raise _core.error("virConnectGetCPUModelNames() failed")
+        if models[0] == _NULL:
+            return []
+        return _take_string_array(models[0], ret)
+
+    def baselineCPU(self, xmlCPUs, flags=0):
+        """The XML of the most feature-rich CPU compatible with all the CPUs
+        described in xmlCPUs (a list of XML strings)."""
+        flags = _index(flags)
+        array, count, _keep = _string_array(xmlCPUs, "xmlCPUs")
+        ret = _virConnectBaselineCPU(self._o, array, count, flags)
+        if ret == _NULL:
+            raise _core.error("virConnectBaselineCPU() failed")
+        return _core.take_string(ret)
+
+    def baselineHypervisorCPU(self, emulator, arch, machine, virttype, xmlCPUs,
+                              flags=0):
+        """baselineCPU for CPUs that the given hypervisor (emulator, arch,
+        machine and virttype, each None for the default) can provide."""
+        c_emulator = _core.cstr_or_null(emulator, "emulator")
+        c_arch = _core.cstr_or_null(arch, "arch")
+        c_machine = _core.cstr_or_null(machine, "machine")
+        c_virttype = _core.cstr_or_null(virttype, "virttype")
+        flags = _index(flags)
+        array, count, _keep = _string_array(xmlCPUs, "xmlCPUs")
+        ret = _virConnectBaselineHypervisorCPU(self._o, c_emulator, c_arch, c_machine,
+                                               c_virttype, array, count, flags)
+        if ret == _NULL:
+            raise _core.error("virConnectBaselineHypervisorCPU() failed")
+        return _core.take_string(ret)
+
+    def getAllDomainStats(self, stats=0, flags=0):
+        """Statistics of every domain (filtered by flags): a list of
+        (virDomain, {statistic: value}); `stats` selects the groups
+        (VIR_DOMAIN_STATS_*, 0 for all)."""
+        stats = _index(stats)
+        flags = _index(flags)
+        records = _ffi.new("virDomainStatsRecordPtr **")
+        ret = _virConnectGetAllDomainStats(self._o, stats, records, flags)
+        if ret < 0:
+            raise _core.error("virConnectGetAllDomainStats() failed")
+        try:
+            return _stats_records(self, records[0], ret)
+        finally:
+            _virDomainStatsRecordListFree(records[0])
+
+    def domainListGetStats(self, doms, stats=0, flags=0):
+        """getAllDomainStats for the domains in `doms`."""
+        cls = _classes["virDomain"]
+        doms = list(doms)
+        for dom in doms:
+            if not isinstance(dom, cls):
+                raise TypeError("domain list contains non-domain elements (%s)"
+                                % type(dom).__name__)
+        stats = _index(stats)
+        flags = _index(flags)
+        array = _ffi.new("virDomainPtr[]", len(doms) + 1)     # NULL-terminated
+        for i, dom in enumerate(doms):
+            array[i] = dom._o
+        records = _ffi.new("virDomainStatsRecordPtr **")
+        ret = _virDomainListGetStats(array, stats, records, flags)
+        if ret < 0:
+            raise _core.error("virDomainListGetStats() failed")
+        try:
+            return _stats_records(self, records[0], ret)
+        finally:
+            _virDomainStatsRecordListFree(records[0])
+
+    def setIdentity(self, params, flags=0):
+        """Override the identity the daemon sees for this connection, from
+        {VIR_CONNECT_IDENTITY_*: value}. Returns 0."""
+        c_params, count, _keep = _typed_params(params, _IDENTITY_TYPES, "identity")
+        flags = _index(flags)
+        if _virConnectSetIdentity(self._o, c_params, count, flags) < 0:
+            raise _core.error("virConnectSetIdentity() failed")
+        return 0
+
+    def restoreParams(self, params, flags=0):
+        """Restore a domain saved to disk, as given by
+        {VIR_DOMAIN_SAVE_PARAM_*: value}."""
+        c_params, count, _keep = _typed_params(params, _SAVE_PARAM_TYPES, "restore")
+        flags = _index(flags)
+        ret = _virDomainRestoreParams(self._o, c_params, count, flags)
+        if ret == -1:
+            raise _core.error("virDomainRestoreParams() failed")
+        return ret
+
+    def createXMLWithFiles(self, xmlDesc, files, flags=0):
+        """createXML, passing the file descriptors `files` (a list of int)
+        to the guest's init process."""
+        c_xml = _core.cstr(xmlDesc, "xmlDesc")
+        fds, count = _int_array(files, "int", "files")
+        flags = _index(flags)
+        ret = _virDomainCreateXMLWithFiles(self._o, c_xml, count, fds, flags)
+        if ret == _NULL:
+            raise _core.error("virDomainCreateXMLWithFiles() failed")
+        return _classes["virDomain"]._adopt(self, ret)
+
+
+_LEASE_STRINGS = ("iface", "mac", "ipaddr", "hostname", "clientid", "iaid")
+
 
 class NetworkExtra:
     """Mixed into virNetwork."""
 
+    def DHCPLeases(self, mac=None, flags=0):
+        """The network's DHCP leases (of the interface with MAC address
+        `mac` only, if given), each a dict."""
+        c_mac = _core.cstr_or_null(mac, "mac")
+        flags = _index(flags)
+        leases = _ffi.new("virNetworkDHCPLeasePtr **")
+        ret = _virNetworkGetDHCPLeases(self._o, c_mac, leases, flags)
+        if ret < 0:
+            raise _core.error("virNetworkGetDHCPLeases() failed")
+        array = leases[0]
+        try:
+            result = []
+            for i in range(ret):
+                lease = array[i]
+                result.append({
+                    "iface": _text(lease.iface),
+                    "expirytime": lease.expirytime,
+                    "type": lease.type,
+                    "mac": _text(lease.mac),
+                    "ipaddr": _text(lease.ipaddr),
+                    "prefix": lease.prefix,
+                    "hostname": _text(lease.hostname),
+                    "clientid": _text(lease.clientid),
+                    "iaid": _text(lease.iaid),
+                })
+            return result
+        finally:
+            if array != _NULL:
+                for i in range(ret):
+                    _virNetworkDHCPLeaseFree(array[i])
+                _free(array)
+
 
 class SecretExtra:
     """Mixed into virSecret."""
+
+    def value(self, flags=0):
+        """The secret's value, as bytes."""
+        flags = _index(flags)
+        size = _ffi.new("size_t *")
+        ret = _virSecretGetValue(self._o, size, flags)
+        if ret == _NULL:
+            raise _core.error("virSecretGetValue() failed")
+        try:
+            return bytes(_ffi.buffer(ret, size[0]))
+        finally:
+            _free(ret)
+
+    def setValue(self, value, flags=0):
+        """Set the secret's value: bytes (or any bytes-like object), or a
+        str, stored UTF-8 encoded."""
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        try:
+            data = _ffi.from_buffer("unsigned char[]", value)
+        except TypeError:
+            raise TypeError("value must be bytes or str, not %s"
+                            % type(value).__name__) from None
+        size = len(data)
+        if size == 0:       # a valid pointer to no bytes, as a C caller has
+            data = _ffi.new("unsigned char[1]")
+        flags = _index(flags)
+        ret = _virSecretSetValue(self._o, data, size, flags)
+        if ret == -1:
+            raise _core.error("virSecretSetValue() failed")
+        return ret
