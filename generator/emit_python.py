@@ -103,7 +103,13 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
             out.append("    },")
         out.append("})")
     out.append("\n# --- constants ---\n")
-    out.extend(_constants(api, pymodule))
+    constants = _constants(api, pymodule)
+    out.extend(constants)
+    if pymodule != "libvirt":
+        # Only this module's own names: not the classes it imports.
+        public = sorted([f.binding.pyname for f in functions if f.binding.cls is None]
+                        + [line.split(" = ")[0] for line in constants])
+        out.append("\n__all__ = [%s]" % ", ".join(repr(name) for name in public))
     return "\n".join(out) + "\n"
 
 
