@@ -11,6 +11,7 @@ test.
 """
 import gc
 import shutil
+import threading
 import subprocess
 import sys
 
@@ -146,3 +147,27 @@ def storage_conn(libvirtd):
                     pass  # inactive or transient: nothing to undo
     finally:
         c.close()
+
+
+# --- libvirt's default event loop --------------------------------------------
+_event_loop_lock = threading.Lock()
+_event_loop_started = []
+
+
+@pytest.fixture(scope="session")
+def event_loop():
+    """libvirt's default event loop, run in a daemon thread. libvirt takes one
+    event loop registration per process, so every test shares this one. Use
+    it before opening a connection to a daemon: the remote driver only
+    watches a connection (events, keepalive, close callback) if a loop
+    exists when it opens."""
+    import libvirt
+    with _event_loop_lock:
+        if not _event_loop_started:
+            assert libvirt.virEventRegisterDefaultImpl() == 0
+
+            def run():
+                while True:
+                    libvirt.virEventRunDefaultImpl()
+            threading.Thread(target=run, name="libvirt-events", daemon=True).start()
+            _event_loop_started.append(True)

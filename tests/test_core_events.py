@@ -2,42 +2,12 @@
 test:///default: delivered in order, with the GIL taken safely, exceptions in
 callbacks reported and never crashing, user data released by libvirt."""
 
-import threading
-import time
 
 import pytest
 
 import libvirt
 from libvirt import _callbacks
-
-_loop_started = threading.Lock()
-_loop_running = []
-
-
-@pytest.fixture(scope="module")
-def event_loop():
-    """libvirt's default event loop, run in a daemon thread (once per process,
-    as libvirt allows one registration)."""
-    with _loop_started:
-        if not _loop_running:
-            assert libvirt.virEventRegisterDefaultImpl() == 0
-
-            def run():
-                while True:
-                    libvirt.virEventRunDefaultImpl()
-            threading.Thread(target=run, name="libvirt-events", daemon=True).start()
-            _loop_running.append(True)
-
-
-def wait_for(predicate, seconds=10.0):
-    """Poll until predicate() is true; a safety net, not a timing assertion."""
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
+from waiting import wait_for
 
 def pool_xml(name, path):
     return ("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>"
