@@ -1,10 +1,944 @@
 """virDomain methods whose libvirt-python shape is written by hand (each
-described in api-xml/domain-extra.xml)."""
+described in api-xml/domain-extra.xml).
+
+Every method keeps libvirt-python's name, arguments and result shape (list,
+tuple or dict; bool or int). Buffers are sized from what libvirt reports and
+everything libvirt allocates is freed, also when a conversion fails; a
+failing libvirt call raises libvirtError read right after it, and arguments
+of the wrong type or range raise TypeError, ValueError or OverflowError
+before libvirt is called.
+"""
 
 from __future__ import annotations
 
-from . import _core  # noqa: F401
+from operator import index as _index
+
+from . import _core
+from ._typedparams import (BOOLEAN, DOUBLE, INT, LLONG, STRING, UINT, ULLONG,
+                           from_dict as _from_dict, to_dict as _to_dict)
+
+_ffi = _core.ffi
+_NULL = _ffi.NULL
+_new = _ffi.new
+_string = _ffi.string
+_free = _core._free
+_error = _core.error
+_cstr = _core.cstr
+_cstr_or_null = _core.cstr_or_null
+_function = _core.function
+
+
+def _f(name, since):
+    return _function("libvirt", name, since)
+
+
+_virDomainGetConnect = _f("virDomainGetConnect", (0, 3, 0))
+_virNodeGetCPUMap = _f("virNodeGetCPUMap", (1, 0, 0))
+_virDomainGetInfo = _f("virDomainGetInfo", (0, 0, 3))
+_virTypedParamsClear = _f("virTypedParamsClear", (1, 0, 2))
+_virTypedParamsFree = _f("virTypedParamsFree", (1, 0, 2))
+
+_virDomainGetVcpus = _f("virDomainGetVcpus", (0, 1, 4))
+_virDomainGetVcpuPinInfo = _f("virDomainGetVcpuPinInfo", (0, 9, 3))
+_virDomainGetEmulatorPinInfo = _f("virDomainGetEmulatorPinInfo", (0, 10, 0))
+_virDomainPinVcpu = _f("virDomainPinVcpu", (0, 1, 4))
+_virDomainPinVcpuFlags = _f("virDomainPinVcpuFlags", (0, 9, 3))
+_virDomainPinEmulator = _f("virDomainPinEmulator", (0, 10, 0))
+_virDomainPinIOThread = _f("virDomainPinIOThread", (1, 2, 14))
+_virDomainGetIOThreadInfo = _f("virDomainGetIOThreadInfo", (1, 2, 14))
+_virDomainIOThreadInfoFree = _f("virDomainIOThreadInfoFree", (1, 2, 14))
+_virDomainSetIOThreadParams = _f("virDomainSetIOThreadParams", (4, 10, 0))
+_virDomainMemoryStats = _f("virDomainMemoryStats", (0, 7, 5))
+_virDomainBlockStats = _f("virDomainBlockStats", (0, 3, 2))
+_virDomainInterfaceStats = _f("virDomainInterfaceStats", (0, 3, 2))
+_virDomainGetCPUStats = _f("virDomainGetCPUStats", (0, 9, 10))
+_virDomainGetSchedulerType = _f("virDomainGetSchedulerType", (0, 2, 3))
+_virDomainGetSchedulerParameters = _f("virDomainGetSchedulerParameters", (0, 2, 3))
+_virDomainGetSchedulerParametersFlags = _f(
+    "virDomainGetSchedulerParametersFlags", (0, 9, 2))
+_virDomainSetSchedulerParameters = _f("virDomainSetSchedulerParameters", (0, 2, 3))
+_virDomainSetSchedulerParametersFlags = _f(
+    "virDomainSetSchedulerParametersFlags", (0, 9, 2))
+_virDomainGetBlockJobInfo = _f("virDomainGetBlockJobInfo", (0, 9, 4))
+_virDomainGetJobStats = _f("virDomainGetJobStats", (1, 0, 3))
+_virDomainGetSecurityLabel = _f("virDomainGetSecurityLabel", (0, 6, 1))
+_virDomainGetSecurityLabelList = _f("virDomainGetSecurityLabelList", (0, 10, 0))
+_virDomainGetTime = _f("virDomainGetTime", (1, 2, 5))
+_virDomainSetTime = _f("virDomainSetTime", (1, 2, 5))
+_virDomainGetDiskErrors = _f("virDomainGetDiskErrors", (0, 9, 10))
+_virDomainGetFSInfo = _f("virDomainGetFSInfo", (1, 2, 11))
+_virDomainFSInfoFree = _f("virDomainFSInfoFree", (1, 2, 11))
+_virDomainFSFreeze = _f("virDomainFSFreeze", (1, 2, 5))
+_virDomainFSThaw = _f("virDomainFSThaw", (1, 2, 5))
+_virDomainInterfaceAddresses = _f("virDomainInterfaceAddresses", (1, 2, 14))
+_virDomainInterfaceFree = _f("virDomainInterfaceFree", (1, 2, 14))
+_virDomainBlockPeek = _f("virDomainBlockPeek", (0, 4, 2))
+_virDomainMemoryPeek = _f("virDomainMemoryPeek", (0, 4, 2))
+_virDomainSendKey = _f("virDomainSendKey", (0, 9, 3))
+_virDomainAuthorizedSSHKeysGet = _f("virDomainAuthorizedSSHKeysGet", (6, 10, 0))
+_virDomainAuthorizedSSHKeysSet = _f("virDomainAuthorizedSSHKeysSet", (6, 10, 0))
+_virDomainGetMessages = _f("virDomainGetMessages", (7, 1, 0))
+_virDomainCreateWithFiles = _f("virDomainCreateWithFiles", (1, 1, 1))
+_virDomainFDAssociate = _f("virDomainFDAssociate", (9, 0, 0))
+_virDomainMigrate3 = _f("virDomainMigrate3", (1, 1, 0))
+_virDomainMigrateToURI3 = _f("virDomainMigrateToURI3", (1, 1, 0))
+_virDomainSaveParams = _f("virDomainSaveParams", (8, 4, 0))
+_virDomainBlockCopy = _f("virDomainBlockCopy", (1, 2, 8))
+_virDomainSetLaunchSecurityState = _f("virDomainSetLaunchSecurityState", (8, 0, 0))
+
+# libvirt-python's keys for virDomainMemoryStatTags (others are left out).
+_MEMORY_STAT_KEYS = {
+    0: "swap_in", 1: "swap_out", 2: "major_fault", 3: "minor_fault",
+    4: "unused", 5: "available", 6: "actual", 7: "rss", 8: "usable",
+    9: "last_update", 10: "disk_caches", 11: "hugetlb_pgalloc",
+    12: "hugetlb_pgfail",
+}
+try:
+    _MEMORY_STAT_NR = int(_core.library("libvirt").VIR_DOMAIN_MEMORY_STAT_NR)
+except AttributeError:      # an older header: the tags libvirt-python names
+    _MEMORY_STAT_NR = len(_MEMORY_STAT_KEYS)
+_MEMORY_STAT_NR = max(_MEMORY_STAT_NR, len(_MEMORY_STAT_KEYS))
+
+_CPU_STATS_CHUNK = 128          # CPUs asked for per virDomainGetCPUStats call
+_FIELD_LENGTH = 80              # VIR_TYPED_PARAM_FIELD_LENGTH
+_ULLONG_LIMIT = 1 << 64
+
+# The types of the typed parameters that have no getter to report them, as
+# libvirt documents each field (its API XML's macro descriptions; the test
+# checks the migration table against them). A field not listed takes its
+# type from the Python value, as libvirt-python does: str -> STRING,
+# bool -> BOOLEAN, int -> ULLONG (LLONG when negative), float -> DOUBLE.
+MIGRATE_PARAMS = {
+    "migrate_uri": STRING,                      # VIR_MIGRATE_PARAM_URI
+    "destination_name": STRING,
+    "destination_xml": STRING,
+    "persistent_xml": STRING,
+    "bandwidth": ULLONG,
+    "bandwidth.postcopy": ULLONG,
+    "graphics_uri": STRING,
+    "listen_address": STRING,
+    "migrate_disks": STRING,                    # may be given as a list
+    "migrate_disks_detect_zeroes": STRING,      # may be given as a list
+    "disks_port": INT,
+    "disks_uri": STRING,
+    "compression": STRING,                      # may be given as a list
+    "compression.mt.level": INT,
+    "compression.mt.threads": INT,
+    "compression.mt.dthreads": INT,
+    "compression.xbzrle.cache": ULLONG,
+    "compression.zlib.level": INT,
+    "compression.zstd.level": INT,
+    "auto_converge.initial": INT,
+    "auto_converge.increment": INT,
+    "parallel.connections": INT,
+    "tls.destination": STRING,
+}
+IOTHREAD_PARAMS = {
+    "poll_max_ns": ULLONG,
+    "poll_grow": UINT,
+    "poll_shrink": UINT,
+    "thread_pool_min": INT,
+    "thread_pool_max": INT,
+}
+BLOCK_COPY_PARAMS = {
+    "bandwidth": ULLONG,
+    "granularity": UINT,
+    "buf-size": ULLONG,
+}
+SAVE_PARAMS = {
+    "file": STRING,
+    "dxml": STRING,
+    "image_format": STRING,
+}
+LAUNCH_SECURITY_PARAMS = {
+    "sev-secret": STRING,
+    "sev-secret-header": STRING,
+    "sev-secret-set-address": ULLONG,
+}
+
+
+# --- helpers -------------------------------------------------------------------
+
+def _text(pointer):
+    """A C string libvirt still owns (None for NULL)."""
+    return _string(pointer).decode("utf-8") if pointer else None
+
+
+def _node_cpus(dom, failed: str) -> int:
+    """The number of the host's CPUs: the length of every CPU map."""
+    count = _virNodeGetCPUMap(_virDomainGetConnect(dom), _NULL, _NULL, 0)
+    if count < 0:
+        raise _error(failed)
+    return count
+
+
+def _maplen(cpus: int) -> int:
+    return (cpus + 7) // 8      # VIR_CPU_MAPLEN
+
+
+def _usable(maps: bytes, offset: int, cpus: int) -> tuple:
+    """The bits of one CPU map starting at byte `offset`, as bools."""
+    return tuple(bool(maps[offset + (cpu >> 3)] & (1 << (cpu & 7)))
+                 for cpu in range(cpus))
+
+
+def _cpumap(cpumap, cpus: int):
+    """A tuple of bools as a CPU map of the host's size (entries past the
+    host's CPUs are ignored, as in libvirt-python)."""
+    if not isinstance(cpumap, (tuple, list)):
+        raise TypeError("Unexpected type, tuple is required")
+    maplen = _maplen(cpus)
+    buffer = _new("unsigned char[]", max(maplen, 1))
+    for cpu, flag in enumerate(cpumap[:cpus]):
+        if flag:
+            buffer[cpu >> 3] |= 1 << (cpu & 7)
+    return buffer, maplen
+
+
+def _nr_virt_cpus(dom, failed: str) -> int:
+    info = _new("virDomainInfo *")
+    if _virDomainGetInfo(dom, info) < 0:
+        raise _error(failed)
+    return info.nrVirtCpu
+
+
+def _sequence(value, name: str, allow_none: bool):
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (list, tuple)):
+        raise TypeError("%s must be a list, not %s" % (name, type(value).__name__))
+    return value
+
+
+def _string_array(values, name: str):
+    """(char *[] or NULL, count, keepalive) for a list of str (or None)."""
+    values = _sequence(values, name, True)
+    if not values:
+        return _NULL, 0, None
+    encoded = [_ffi.new("char[]", _cstr(v, name)) for v in values]
+    return _new("char *[]", encoded), len(encoded), encoded
+
+
+def _int_array(values, name: str):
+    """(int[] or NULL, count) for a list of ints (file descriptors)."""
+    values = _sequence(values, name, False)
+    if not values:
+        return _NULL, 0
+    return _new("int[]", [_index(v) for v in values]), len(values)
+
+
+def _take_string_array(array, count: int) -> list:
+    """A char ** of `count` strings libvirt allocated: converted, then the
+    strings and the array freed (all of them, also if one fails to decode)."""
+    try:
+        return [_text(array[i]) for i in range(count)]
+    finally:
+        for i in range(count):
+            _free(array[i])
+        _free(array)
+
+
+def _guess_type(field: str, value) -> int:
+    if isinstance(value, str):
+        return STRING
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int):
+        return ULLONG if 0 <= value < _ULLONG_LIMIT else LLONG
+    if isinstance(value, float):
+        return DOUBLE
+    raise TypeError('Unknown type of "%s" field' % field)
+
+
+def _set_value(param, kind: int, value, field: str, keepalive: list) -> None:
+    param.type = kind
+    if kind == STRING:
+        text = _ffi.new("char[]", _cstr(value, field))
+        keepalive.append(text)
+        param.value.s = text
+    elif kind == BOOLEAN:
+        param.value.b = b"\1" if value else b"\0"
+    elif kind == DOUBLE:
+        if isinstance(value, (str, bytes, bytearray)):
+            raise TypeError("parameter '%s' must be a real number, not %s"
+                            % (field, type(value).__name__))
+        param.value.d = float(value)
+    else:
+        # cffi refuses a value that does not fit the C type (OverflowError).
+        member = {INT: "i", UINT: "ui", LLONG: "l", ULLONG: "ul"}[kind]
+        setattr(param.value, member, _index(value))
+
+
+def _hinted_params(values, hints: dict, what: str):
+    """A dict as a virTypedParameter array for setters without a getter:
+    each field typed by `hints` or, if not there, by its Python value; a
+    list or tuple value gives one parameter per item (libvirt's "multiple"
+    fields). Returns (array or NULL, count, keepalive)."""
+    if not isinstance(values, dict):
+        raise TypeError("%s must be a dictionary" % what)
+    entries = []
+    for field, value in values.items():
+        name = _cstr(field, "params key")
+        if len(name) >= _FIELD_LENGTH:
+            raise ValueError("parameter name %r is too long" % field)
+        for item in (value if isinstance(value, (list, tuple)) else (value,)):
+            entries.append((field, name, item))
+    if not entries:
+        return _NULL, 0, None
+    params = _new("virTypedParameter[]", len(entries))
+    keepalive = []
+    for param, (field, name, item) in zip(params, entries):
+        param.field = name
+        kind = hints.get(field)
+        _set_value(param, kind if kind is not None else _guess_type(field, item),
+                   item, field, keepalive)
+    return params, len(entries), keepalive
+
+
+def _cleared_error(params, nparams: int, failed: str):
+    """The error of the call that just failed, read before any string it
+    left in the caller's array is freed (as libvirt-python frees them).
+    Returned, not raised here: a frame holding its own exception would
+    keep it, and the domain, alive in a reference cycle."""
+    error = _error(failed)
+    _virTypedParamsClear(params, nparams)
+    return error
+
+
+def _sized_params(function, before: tuple, nparams: int, after: tuple, failed: str):
+    """A caller-allocated getter asked for `nparams` parameters, as a dict."""
+    params = _new("virTypedParameter[]", nparams)
+    count = _new("int *", nparams)
+    if function(*before, params, count, *after) < 0:
+        raise _cleared_error(params, nparams, failed)
+    try:
+        return _to_dict(params, min(count[0], nparams))
+    finally:
+        _virTypedParamsClear(params, nparams)
+
+
+def _param_types(function, before: tuple, nparams: int, after: tuple, failed: str):
+    params = _new("virTypedParameter[]", nparams)
+    count = _new("int *", nparams)
+    if function(*before, params, count, *after) < 0:
+        raise _cleared_error(params, nparams, failed)
+    try:
+        return {_string(params[i].field).decode(): params[i].type
+                for i in range(min(count[0], nparams))}
+    finally:
+        _virTypedParamsClear(params, nparams)
 
 
 class DomainExtra:
     """Mixed into virDomain (libvirt/_objects.py)."""
+
+    # --- virtual CPUs and pinning ----------------------------------------------
+
+    def vcpus(self):
+        """([(number, state, cpuTime, cpu), ...], [cpumap, ...]) for every
+        virtual CPU; a cpumap is a tuple of bools, one per host CPU."""
+        failed = "virDomainGetVcpus() failed"
+        cpus = _node_cpus(self._o, failed)
+        nvcpus = _nr_virt_cpus(self._o, failed)
+        maplen = _maplen(cpus)
+        info = _new("virVcpuInfo[]", nvcpus)
+        maps = _new("unsigned char[]", max(nvcpus * maplen, 1))
+        if _virDomainGetVcpus(self._o, info, nvcpus, maps, maplen) < 0:
+            raise _error(failed)
+        raw = bytes(_ffi.buffer(maps))
+        return ([(info[i].number, info[i].state, info[i].cpuTime, info[i].cpu)
+                 for i in range(nvcpus)],
+                [_usable(raw, i * maplen, cpus) for i in range(nvcpus)])
+
+    def vcpuPinInfo(self, flags=0):
+        """The CPU affinity of every virtual CPU: a list of tuples of bools."""
+        failed = "virDomainGetVcpuPinInfo() failed"
+        flags = _index(flags)
+        cpus = _node_cpus(self._o, failed)
+        nvcpus = _nr_virt_cpus(self._o, failed)
+        maplen = _maplen(cpus)
+        maps = _new("unsigned char[]", max(nvcpus * maplen, 1))
+        if _virDomainGetVcpuPinInfo(self._o, nvcpus, maps, maplen, flags) < 0:
+            raise _error(failed)
+        raw = bytes(_ffi.buffer(maps))
+        return [_usable(raw, i * maplen, cpus) for i in range(nvcpus)]
+
+    def emulatorPinInfo(self, flags=0):
+        """The CPU affinity of the emulator threads: a tuple of bools."""
+        failed = "virDomainGetEmulatorPinInfo() failed"
+        flags = _index(flags)
+        cpus = _node_cpus(self._o, failed)
+        maplen = _maplen(cpus)
+        cpumap = _new("unsigned char[]", max(maplen, 1))
+        if _virDomainGetEmulatorPinInfo(self._o, cpumap, maplen, flags) < 0:
+            raise _error(failed)
+        return _usable(bytes(_ffi.buffer(cpumap)), 0, cpus)
+
+    def pinVcpu(self, vcpu, cpumap):
+        """Pin virtual CPU `vcpu` to the host CPUs set in `cpumap` (a tuple of
+        bools). Returns 0."""
+        failed = "virDomainPinVcpu() failed"
+        vcpu = _index(vcpu)
+        cpus = _node_cpus(self._o, failed)
+        buffer, maplen = _cpumap(cpumap, cpus)
+        if _virDomainPinVcpu(self._o, vcpu, buffer, maplen) < 0:
+            raise _error(failed)
+        return 0
+
+    def pinVcpuFlags(self, vcpu, cpumap, flags=0):
+        """pinVcpu with virDomainModificationImpact flags. Returns 0."""
+        failed = "virDomainPinVcpuFlags() failed"
+        vcpu, flags = _index(vcpu), _index(flags)
+        cpus = _node_cpus(self._o, failed)
+        buffer, maplen = _cpumap(cpumap, cpus)
+        if _virDomainPinVcpuFlags(self._o, vcpu, buffer, maplen, flags) < 0:
+            raise _error(failed)
+        return 0
+
+    def pinEmulator(self, cpumap, flags=0):
+        """Pin the emulator threads to the host CPUs set in `cpumap`.
+        Returns 0."""
+        failed = "virDomainPinEmulator() failed"
+        flags = _index(flags)
+        cpus = _node_cpus(self._o, failed)
+        buffer, maplen = _cpumap(cpumap, cpus)
+        if _virDomainPinEmulator(self._o, buffer, maplen, flags) < 0:
+            raise _error(failed)
+        return 0
+
+    def pinIOThread(self, iothread_val, cpumap, flags=0):
+        """Pin IOThread `iothread_val` to the host CPUs set in `cpumap`.
+        Returns 0."""
+        failed = "virDomainPinIOThread() failed"
+        iothread_val, flags = _index(iothread_val), _index(flags)
+        cpus = _node_cpus(self._o, failed)
+        buffer, maplen = _cpumap(cpumap, cpus)
+        if _virDomainPinIOThread(self._o, iothread_val, buffer, maplen, flags) < 0:
+            raise _error(failed)
+        return 0
+
+    def ioThreadInfo(self, flags=0):
+        """[(IOThread ID, [bool per host CPU]), ...]."""
+        failed = "virDomainGetIOThreadInfo() failed"
+        flags = _index(flags)
+        cpus = _node_cpus(self._o, failed)
+        info = _new("virDomainIOThreadInfoPtr **")
+        count = _virDomainGetIOThreadInfo(self._o, info, flags)
+        if count < 0:
+            raise _error(failed)
+        array = info[0]
+        try:
+            result = []
+            for i in range(count):
+                thread = array[i]
+                if not thread:
+                    raise _core.libvirtError(failed)
+                maplen = thread.cpumaplen
+                raw = bytes(_ffi.buffer(thread.cpumap, maplen)) \
+                    if thread.cpumap and maplen > 0 else b""
+                result.append((thread.iothread_id,
+                               [_maplen(cpu + 1) <= maplen
+                                and bool(raw[cpu >> 3] & (1 << (cpu & 7)))
+                                for cpu in range(cpus)]))
+            return result
+        finally:
+            if array:
+                for i in range(count):
+                    if array[i]:
+                        _virDomainIOThreadInfoFree(array[i])
+                _free(array)
+
+    def setIOThreadParams(self, iothread_val, params, flags=0):
+        """Set IOThread polling and pool parameters from a dict. Returns 0."""
+        iothread_val, flags = _index(iothread_val), _index(flags)
+        array, count, _keepalive = _hinted_params(
+            params, IOTHREAD_PARAMS, "IOThread polling params")
+        ret = _virDomainSetIOThreadParams(self._o, iothread_val, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainSetIOThreadParams() failed")
+        return ret
+
+    # --- statistics ----------------------------------------------------------
+
+    def memoryStats(self):
+        """{'actual': KiB, 'rss': KiB, ...}: the memory statistics the
+        hypervisor reports, by libvirt-python's key names."""
+        stats = _new("virDomainMemoryStatStruct[]", _MEMORY_STAT_NR)
+        count = _virDomainMemoryStats(self._o, stats, _MEMORY_STAT_NR, 0)
+        if count < 0:
+            raise _error("virDomainMemoryStats() failed")
+        result = {}
+        for i in range(min(count, _MEMORY_STAT_NR)):
+            key = _MEMORY_STAT_KEYS.get(stats[i].tag)
+            if key is not None:
+                result[key] = stats[i].val
+        return result
+
+    def blockStats(self, path):
+        """(rd_req, rd_bytes, wr_req, wr_bytes, errs) of one disk."""
+        stats = _new("virDomainBlockStatsStruct *")
+        if _virDomainBlockStats(self._o, _cstr(path, "path"), stats,
+                                _ffi.sizeof("virDomainBlockStatsStruct")) < 0:
+            raise _error("virDomainBlockStats() failed")
+        return (stats.rd_req, stats.rd_bytes, stats.wr_req, stats.wr_bytes,
+                stats.errs)
+
+    def interfaceStats(self, path):
+        """(rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets,
+        tx_errs, tx_drop) of one interface."""
+        stats = _new("virDomainInterfaceStatsStruct *")
+        if _virDomainInterfaceStats(self._o, _cstr(path, "path"), stats,
+                                    _ffi.sizeof("virDomainInterfaceStatsStruct")) < 0:
+            raise _error("virDomainInterfaceStats() failed")
+        return (stats.rx_bytes, stats.rx_packets, stats.rx_errs, stats.rx_drop,
+                stats.tx_bytes, stats.tx_packets, stats.tx_errs, stats.tx_drop)
+
+    def getCPUStats(self, total, flags=0):
+        """CPU statistics as a list of dicts: with total false one per host
+        CPU ([{'cpu_time': ...}, ...]), with total true a single dict of the
+        domain's totals."""
+        failed = "virDomainGetCPUStats() failed"
+        total = bool(total)
+        flags = _index(flags)
+        dom = self._o
+        if total:
+            nparams = _virDomainGetCPUStats(dom, _NULL, 0, -1, 1, flags)
+            if nparams < 0:
+                raise _error(failed)
+            if not nparams:
+                return [{}]
+            params = _new("virTypedParameter[]", nparams)
+            filled = _virDomainGetCPUStats(dom, params, nparams, -1, 1, flags)
+            if filled < 0:
+                raise _cleared_error(params, nparams, failed)
+            try:
+                return [_to_dict(params, min(filled, nparams))]
+            finally:
+                _virTypedParamsClear(params, nparams)
+        ncpus = _virDomainGetCPUStats(dom, _NULL, 0, 0, 0, flags)
+        if ncpus < 0:
+            raise _error(failed)
+        nparams = _virDomainGetCPUStats(dom, _NULL, 0, 0, 1, flags)
+        if nparams < 0:
+            raise _error(failed)
+        size = nparams * min(ncpus, _CPU_STATS_CHUNK)
+        params = _new("virTypedParameter[]", max(size, 1))
+        result = []
+        start = 0
+        while ncpus > 0:
+            chunk = min(ncpus, _CPU_STATS_CHUNK)
+            filled = 0
+            if nparams:
+                filled = _virDomainGetCPUStats(dom, params, nparams, start, chunk, flags)
+                if filled < 0:
+                    raise _cleared_error(params, size, failed)
+            try:
+                filled = min(filled, nparams)
+                for i in range(chunk):
+                    result.append(_to_dict(params + i * nparams, filled))
+            finally:
+                _virTypedParamsClear(params, size)
+            start += chunk
+            ncpus -= chunk
+        return result
+
+    # --- scheduler -------------------------------------------------------------
+
+    def _scheduler_nparams(self, failed: str) -> int:
+        nparams = _new("int *")
+        kind = _virDomainGetSchedulerType(self._o, nparams)
+        if not kind:
+            raise _error(failed)
+        _free(kind)
+        return nparams[0]
+
+    def schedulerType(self):
+        """(scheduler name, number of its parameters)."""
+        nparams = _new("int *")
+        kind = _virDomainGetSchedulerType(self._o, nparams)
+        if not kind:
+            raise _error("virDomainGetSchedulerType() failed")
+        return (_core.take_string(kind), nparams[0])
+
+    def schedulerParameters(self):
+        """The scheduler's parameters as a dict."""
+        failed = "virDomainGetSchedulerParameters() failed"
+        nparams = self._scheduler_nparams(failed)
+        if not nparams:
+            return {}
+        return _sized_params(_virDomainGetSchedulerParameters, (self._o,),
+                             nparams, (), failed)
+
+    def schedulerParametersFlags(self, flags=0):
+        """The scheduler's parameters as a dict (virDomainModificationImpact
+        flags)."""
+        failed = "virDomainGetSchedulerParametersFlags() failed"
+        flags = _index(flags)
+        nparams = self._scheduler_nparams(failed)
+        if not nparams:
+            return {}
+        return _sized_params(_virDomainGetSchedulerParametersFlags, (self._o,),
+                             nparams, (flags,), failed)
+
+    def _set_scheduler(self, params, flags, failed: str):
+        if not isinstance(params, dict):
+            raise TypeError("params must be a dict, not %s" % type(params).__name__)
+        if not params:
+            raise LookupError("Need non-empty dictionary to set attributes")
+        nparams = self._scheduler_nparams(failed)
+        if not nparams:
+            raise LookupError("Domain has no settable attributes")
+        if flags is None:
+            types = _param_types(_virDomainGetSchedulerParameters, (self._o,),
+                                 nparams, (), failed)
+        else:
+            types = _param_types(_virDomainGetSchedulerParametersFlags, (self._o,),
+                                 nparams, (flags,), failed)
+        return _from_dict(params, types)
+
+    def setSchedulerParameters(self, params):
+        """Change scheduler parameters from a dict (each typed as the
+        scheduler reports it). Returns 0."""
+        failed = "virDomainSetSchedulerParameters() failed"
+        array, count, _keepalive = self._set_scheduler(params, None, failed)
+        if _virDomainSetSchedulerParameters(self._o, array, count) < 0:
+            raise _error(failed)
+        return 0
+
+    def setSchedulerParametersFlags(self, params, flags=0):
+        """setSchedulerParameters with virDomainModificationImpact flags.
+        Returns 0."""
+        failed = "virDomainSetSchedulerParametersFlags() failed"
+        flags = _index(flags)
+        array, count, _keepalive = self._set_scheduler(params, flags, failed)
+        if _virDomainSetSchedulerParametersFlags(self._o, array, count, flags) < 0:
+            raise _error(failed)
+        return 0
+
+    # --- jobs --------------------------------------------------------------------
+
+    def blockJobInfo(self, path, flags=0):
+        """{'type', 'bandwidth', 'cur', 'end'} of the block job on a disk, or
+        {} when there is none."""
+        info = _new("virDomainBlockJobInfo *")
+        ret = _virDomainGetBlockJobInfo(self._o, _cstr(path, "path"), info,
+                                        _index(flags))
+        if ret < 0:
+            raise _error("virDomainGetBlockJobInfo() failed")
+        if ret == 0:
+            return {}
+        return {"type": info.type, "bandwidth": info.bandwidth,
+                "cur": info.cur, "end": info.end}
+
+    def jobStats(self, flags=0):
+        """The statistics of the domain's current (or last) job as a dict,
+        with its virDomainJobType under 'type'."""
+        kind = _new("int *")
+        params = _new("virTypedParameterPtr *")
+        count = _new("int *")
+        if _virDomainGetJobStats(self._o, kind, params, count, _index(flags)) < 0:
+            raise _error("virDomainGetJobStats() failed")
+        try:
+            result = _to_dict(params[0], count[0])
+        finally:
+            _virTypedParamsFree(params[0], count[0])
+        result["type"] = kind[0]
+        return result
+
+    # --- security labels -------------------------------------------------------
+
+    def securityLabel(self):
+        """[label, enforcing] of the domain's first security label."""
+        label = _new("virSecurityLabel *")
+        if _virDomainGetSecurityLabel(self._o, label) < 0:
+            raise _error("virDomainGetSecurityLabel() failed")
+        return [_string(label.label).decode("utf-8"), bool(label.enforcing)]
+
+    def securityLabelList(self):
+        """[[label, enforcing], ...] of every security label."""
+        labels = _new("virSecurityLabelPtr *")
+        count = _virDomainGetSecurityLabelList(self._o, labels)
+        if count < 0:
+            raise _error("virDomainGetSecurityLabelList() failed")
+        array = labels[0]
+        try:
+            return [[_string(array[i].label).decode("utf-8"), bool(array[i].enforcing)]
+                    for i in range(count)]
+        finally:
+            _free(array)
+
+    # --- guest time --------------------------------------------------------------
+
+    def getTime(self, flags=0):
+        """{'seconds': ..., 'nseconds': ...}: the guest's clock."""
+        seconds = _new("long long *")
+        nseconds = _new("unsigned int *")
+        if _virDomainGetTime(self._o, seconds, nseconds, _index(flags)) < 0:
+            raise _error("virDomainGetTime() failed")
+        return {"seconds": seconds[0], "nseconds": nseconds[0]}
+
+    def setTime(self, time=None, flags=0):
+        """Set the guest's clock from {'seconds': ..., 'nseconds': ...}
+        ('nseconds' optional); time may be None with
+        VIR_DOMAIN_TIME_SYNC in flags. Returns 0."""
+        flags = _index(flags)
+        seconds = nseconds = 0
+        if isinstance(time, dict):
+            if "seconds" not in time:
+                raise LookupError("Dictionary must contains 'seconds'")
+            value = time["seconds"]
+            if not isinstance(value, int):
+                raise TypeError("an integer is required")
+            seconds = value
+            if "nseconds" in time:
+                nseconds = _index(time["nseconds"])
+            elif len(time) > 1:
+                raise LookupError("Dictionary contains unknown key")
+        elif time is not None or not flags:
+            raise TypeError("time must be a dictionary or None with flags set")
+        ret = _virDomainSetTime(self._o, seconds, nseconds, flags)
+        if ret < 0:
+            raise _error("virDomainSetTime() failed")
+        return ret
+
+    # --- guest agent and disks -----------------------------------------------
+
+    def diskErrors(self, flags=0):
+        """{disk: virDomainDiskErrorCode} of the disks with an error."""
+        failed = "virDomainGetDiskErrors() failed"
+        flags = _index(flags)
+        count = _virDomainGetDiskErrors(self._o, _NULL, 0, flags)
+        if count < 0:
+            raise _error(failed)
+        if count == 0:
+            return {}
+        errors = _new("virDomainDiskError[]", count)
+        filled = _virDomainGetDiskErrors(self._o, errors, count, flags)
+        if filled < 0:
+            raise _error(failed)
+        filled = min(filled, count)
+        try:
+            return {_text(errors[i].disk): errors[i].error for i in range(filled)}
+        finally:
+            for i in range(filled):
+                _free(errors[i].disk)
+
+    def fsInfo(self, flags=0):
+        """[(mountpoint, name, fstype, [device aliases]), ...] of the guest's
+        mounted file systems."""
+        failed = "virDomainGetFSInfo() failed"
+        info = _new("virDomainFSInfoPtr **")
+        count = _virDomainGetFSInfo(self._o, info, _index(flags))
+        if count < 0:
+            raise _error(failed)
+        array = info[0]
+        try:
+            result = []
+            for i in range(count):
+                fs = array[i]
+                if not fs:
+                    raise _core.libvirtError(failed)
+                result.append((_text(fs.mountpoint), _text(fs.name), _text(fs.fstype),
+                               [_text(fs.devAlias[j]) for j in range(fs.ndevAlias)]))
+            return result
+        finally:
+            if array:
+                for i in range(count):
+                    if array[i]:
+                        _virDomainFSInfoFree(array[i])
+                _free(array)
+
+    def fsFreeze(self, mountpoints=None, flags=0):
+        """Freeze the guest's file systems (all when mountpoints is None).
+        Returns how many were frozen."""
+        array, count, _keepalive = _string_array(mountpoints, "mountpoints")
+        ret = _virDomainFSFreeze(self._o, array, count, _index(flags))
+        if ret < 0:
+            raise _error("virDomainFSFreeze() failed")
+        return ret
+
+    def fsThaw(self, mountpoints=None, flags=0):
+        """Thaw the guest's file systems (all when mountpoints is None).
+        Returns how many were thawed."""
+        array, count, _keepalive = _string_array(mountpoints, "mountpoints")
+        ret = _virDomainFSThaw(self._o, array, count, _index(flags))
+        if ret < 0:
+            raise _error("virDomainFSThaw() failed")
+        return ret
+
+    def interfaceAddresses(self, source, flags=0):
+        """{name: {'addrs': [{'addr', 'prefix', 'type'}, ...] or None,
+        'hwaddr': MAC or None}} of the guest's interfaces."""
+        ifaces = _new("virDomainInterfacePtr **")
+        count = _virDomainInterfaceAddresses(self._o, ifaces, _index(source),
+                                             _index(flags))
+        if count < 0:
+            raise _error("virDomainInterfaceAddresses() failed")
+        array = ifaces[0]
+        try:
+            result = {}
+            for i in range(count):
+                iface = array[i]
+                addrs = None
+                if iface.naddrs:
+                    addrs = [{"addr": _text(a.addr), "prefix": a.prefix, "type": a.type}
+                             for a in (iface.addrs[j] for j in range(iface.naddrs))]
+                result[_text(iface.name)] = {"addrs": addrs,
+                                             "hwaddr": _text(iface.hwaddr)}
+            return result
+        finally:
+            if array:
+                for i in range(count):
+                    if array[i]:
+                        _virDomainInterfaceFree(array[i])
+                _free(array)
+
+    def authorizedSSHKeysGet(self, user, flags=0):
+        """The authorized SSH keys of a guest user, as a list of str."""
+        keys = _new("char ***")
+        count = _virDomainAuthorizedSSHKeysGet(self._o, _cstr(user, "user"), keys,
+                                               _index(flags))
+        if count < 0:
+            raise _error("virDomainAuthorizedSSHKeysGet() failed")
+        return _take_string_array(keys[0], count)
+
+    def authorizedSSHKeysSet(self, user, keys=None, flags=0):
+        """Set (or with flags append or remove) a guest user's authorized
+        SSH keys. Returns 0."""
+        user = _cstr(user, "user")
+        array, count, _keepalive = _string_array(keys, "keys")
+        ret = _virDomainAuthorizedSSHKeysSet(self._o, user, array, count, _index(flags))
+        if ret < 0:
+            raise _error("virDomainAuthorizedSSHKeysSet() failed")
+        return ret
+
+    def messages(self, flags=0):
+        """The messages libvirt recorded against the domain, a list of str."""
+        msgs = _new("char ***")
+        count = _virDomainGetMessages(self._o, msgs, _index(flags))
+        if count < 0:
+            raise _error("virDomainGetMessages() failed")
+        return _take_string_array(msgs[0], count)
+
+    # --- memory and disk contents, keys ----------------------------------------
+
+    def blockPeek(self, disk, offset, size, flags=0):
+        """`size` bytes of a disk from `offset`."""
+        disk, offset, size, flags = (_cstr(disk, "disk"), _index(offset),
+                                     _index(size), _index(flags))
+        if size < 0:
+            raise OverflowError("size must not be negative")
+        buffer = _new("char[]", max(size, 1))
+        if _virDomainBlockPeek(self._o, disk, offset, size, buffer, flags) < 0:
+            raise _error("virDomainBlockPeek() failed")
+        return _ffi.buffer(buffer, size)[:]
+
+    def memoryPeek(self, start, size, flags=0):
+        """`size` bytes of the guest's memory from `start`
+        (VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL in flags)."""
+        start, size, flags = _index(start), _index(size), _index(flags)
+        if size < 0:
+            raise OverflowError("size must not be negative")
+        buffer = _new("char[]", max(size, 1))
+        if _virDomainMemoryPeek(self._o, start, size, buffer, flags) < 0:
+            raise _error("virDomainMemoryPeek() failed")
+        return _ffi.buffer(buffer, size)[:]
+
+    def sendKey(self, codeset, holdtime, keycodes, nkeycodes, flags=0):
+        """Send the keys `keycodes` (a list of nkeycodes ints of `codeset`),
+        held for `holdtime` ms. Returns 0."""
+        codeset, holdtime = _index(codeset), _index(holdtime)
+        nkeycodes, flags = _index(nkeycodes), _index(flags)
+        keycodes = _sequence(keycodes, "keycodes", False)
+        if nkeycodes != len(keycodes):
+            raise ValueError("nkeycodes (%d) must be the length of keycodes (%d)"
+                             % (nkeycodes, len(keycodes)))
+        # Never NULL, also when empty: libvirt then reports the count.
+        array = _new("unsigned int[]", [_index(k) for k in keycodes] or 1)
+        ret = _virDomainSendKey(self._o, codeset, holdtime, array, nkeycodes, flags)
+        if ret < 0:
+            raise _error("virDomainSendKey() failed")
+        return ret
+
+    # --- starting with files -----------------------------------------------------
+
+    def createWithFiles(self, files, flags=0):
+        """Start the defined domain, handing it the file descriptors `files`
+        (a list of ints). Returns 0."""
+        array, count = _int_array(files, "files")
+        ret = _virDomainCreateWithFiles(self._o, count, array, _index(flags))
+        if ret < 0:
+            raise _error("virDomainCreateWithFiles() failed")
+        return ret
+
+    def FDAssociate(self, name, files, flags=0):
+        """Associate the file descriptors `files` with the domain under
+        `name`. Returns 0."""
+        name = _cstr(name, "name")
+        array, count = _int_array(files, "files")
+        ret = _virDomainFDAssociate(self._o, name, count, array, _index(flags))
+        if ret < 0:
+            raise _error("virDomainFDAssociate() failed")
+        return ret
+
+    # --- typed parameters without a getter ---------------------------------
+
+    def migrate3(self, dconn, params, flags=0):
+        """Migrate to the host of connection dconn with VIR_MIGRATE_PARAM_*
+        parameters from a dict; returns the domain on the destination."""
+        conn_cls = _core.classes["virConnect"]
+        dconn_handle = _core.handle(dconn, conn_cls, "dconn")
+        flags = _index(flags)
+        array, count, _keepalive = _hinted_params(
+            params, MIGRATE_PARAMS, "migration params")
+        ret = _virDomainMigrate3(self._o, dconn_handle, array, count, flags)
+        if not ret:
+            raise _error("virDomainMigrate3() failed")
+        return _core.classes["virDomain"]._adopt(dconn, ret)
+
+    def migrateToURI3(self, dconnuri, params, flags=0):
+        """Migrate to the host at dconnuri (peer-to-peer) or the
+        VIR_MIGRATE_PARAM_URI in params. Returns 0."""
+        dconnuri = _cstr_or_null(dconnuri, "dconnuri")
+        flags = _index(flags)
+        array, count, _keepalive = _hinted_params(
+            params, MIGRATE_PARAMS, "migration params")
+        ret = _virDomainMigrateToURI3(self._o, dconnuri, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainMigrateToURI3() failed")
+        return ret
+
+    def saveParams(self, params, flags=0):
+        """Save the domain's state as VIR_DOMAIN_SAVE_PARAM_* in params say.
+        Returns 0."""
+        flags = _index(flags)
+        array, count, _keepalive = _hinted_params(params, SAVE_PARAMS, "Save params")
+        ret = _virDomainSaveParams(self._o, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainSaveParams() failed")
+        return ret
+
+    def blockCopy(self, disk, destxml, params=None, flags=0):
+        """Copy a disk to the destination destxml describes, tuned by
+        VIR_DOMAIN_BLOCK_COPY_* parameters (a dict, or None). Returns 0."""
+        disk, destxml = _cstr(disk, "disk"), _cstr(destxml, "destxml")
+        flags = _index(flags)
+        if params is None:
+            array, count, _keepalive = _NULL, 0, None
+        else:
+            array, count, _keepalive = _hinted_params(
+                params, BLOCK_COPY_PARAMS, "block params")
+        ret = _virDomainBlockCopy(self._o, disk, destxml, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainBlockCopy() failed")
+        return ret
+
+    def setLaunchSecurityState(self, params, flags=0):
+        """Set launch security state (an SEV secret) from a dict. Returns 0."""
+        flags = _index(flags)
+        array, count, _keepalive = _hinted_params(
+            params, LAUNCH_SECURITY_PARAMS, "Launch security state params")
+        ret = _virDomainSetLaunchSecurityState(self._o, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainSetLaunchSecurityState() failed")
+        return ret
