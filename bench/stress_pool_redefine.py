@@ -45,21 +45,22 @@ from private_libvirtd import PrivateLibvirtd  # noqa: E402
 
 POOL = "stress-pool"
 UUID = "5a1d3a4e-3f2b-4b8a-9c51-0e7d2f6a1b01"
-MODES = {"old": "0755", "new": "0750"}   # the marker that tells definitions apart
+# What tells the definitions apart: the target path. (Not the permissions:
+# a running pool's definition shows the directory's real mode.) The new
+# definition's directory never has to exist: it is never started.
+SUFFIX = {"old": "", "new": "-redefined"}
 
 
 def pool_xml(path: str, which: str) -> str:
-    return ("<pool type='dir'><name>%s</name><uuid>%s</uuid><target><path>%s</path>"
-            "<permissions><mode>%s</mode></permissions></target></pool>"
-            % (POOL, UUID, path, MODES[which]))
+    return ("<pool type='dir'><name>%s</name><uuid>%s</uuid><target><path>%s%s</path>"
+            "</target></pool>" % (POOL, UUID, path, SUFFIX[which]))
 
 
 def definition(pool, flags: int) -> str:
     xml = pool.XMLDesc(flags)
-    for which, mode in MODES.items():
-        if "<mode>%s</mode>" % mode in xml:
-            return which
-    return "unknown"
+    if "-redefined</path>" in xml:
+        return "new"
+    return "old" if "</path>" in xml else "unknown"
 
 
 class InLibvirt:
