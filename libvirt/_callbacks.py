@@ -10,7 +10,7 @@ from one of its own threads.
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock  # threading costs milliseconds of import time
 
 from . import _core
 
@@ -44,7 +44,7 @@ def c_function(callback_type: str, python_function, error_result=None):
 # --- user data held by libvirt ---------------------------------------------------
 
 _held = {}              # address -> ffi.new_handle(record)
-_held_lock = threading.Lock()
+_held_lock = allocate_lock()
 
 
 def hold(record):

@@ -11,7 +11,7 @@ libvirt has removed the watch or timer, virEventInvokeFreeCallback(opaque).
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock  # threading costs milliseconds of import time
 from operator import index as _index
 
 from . import _callbacks, _core
@@ -28,7 +28,7 @@ _virEventAddTimeout = _core.function("libvirt", "virEventAddTimeout", (0, 9, 3))
 
 # The six Python functions of the registered loop (libvirt allows one).
 _impl = None
-_impl_lock = threading.Lock()
+_impl_lock = allocate_lock()
 
 
 def _add_handle(fd, events, cb, opaque, ff):

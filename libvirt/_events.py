@@ -13,7 +13,7 @@ libvirt-python does, and never reaches libvirt."""
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock  # threading costs milliseconds of import time
 from operator import index as _index
 
 from . import _callbacks, _core, _typedparams
@@ -175,7 +175,7 @@ def _dispatcher(callback_type):
 
 
 _c_callbacks = {}
-_c_callbacks_lock = threading.Lock()
+_c_callbacks_lock = allocate_lock()
 
 
 def c_callback(callback_type, as_type):

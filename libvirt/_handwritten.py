@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock  # threading costs milliseconds of import time
 
 from . import _core
 
@@ -34,7 +34,7 @@ def virGetLastError():
 
 
 # The Python handler libvirt's errors go to: (f, ctx), or None.
-_handler_lock = threading.Lock()
+_handler_lock = allocate_lock()
 _handler = None
 
 
