@@ -374,48 +374,38 @@ class DomainExtra:
             raise _error(failed)
         return _usable(bytes(_ffi.buffer(cpumap)), 0, cpus)
 
-    def pinVcpu(self, vcpu, cpumap):
-        """Pin virtual CPU `vcpu` to the host CPUs set in `cpumap` (a tuple of
-        bools). Returns 0."""
-        failed = "virDomainPinVcpu() failed"
-        vcpu = _index(vcpu)
-        cpus = _node_cpus(self._o, failed)
-        buffer, maplen = _cpumap(cpumap, cpus)
-        if _virDomainPinVcpu(self._o, vcpu, buffer, maplen) < 0:
+    def _pin(self, function, name, before, cpumap, after):
+        """Pin something (a vCPU, the emulator, an IOThread) to the host CPUs
+        set in `cpumap`: function(dom, *before, map, maplen, *after)."""
+        failed = name + "() failed"
+        before = tuple(_index(value) for value in before)
+        after = tuple(_index(value) for value in after)
+        buffer, maplen = _cpumap(cpumap, _node_cpus(self._o, failed))
+        if function(self._o, *before, buffer, maplen, *after) < 0:
             raise _error(failed)
         return 0
 
+    def pinVcpu(self, vcpu, cpumap):
+        """Pin virtual CPU `vcpu` to the host CPUs set in `cpumap` (a tuple of
+        bools). Returns 0."""
+        return self._pin(_virDomainPinVcpu, "virDomainPinVcpu", (vcpu,), cpumap, ())
+
     def pinVcpuFlags(self, vcpu, cpumap, flags=0):
         """pinVcpu with virDomainModificationImpact flags. Returns 0."""
-        failed = "virDomainPinVcpuFlags() failed"
-        vcpu, flags = _index(vcpu), _index(flags)
-        cpus = _node_cpus(self._o, failed)
-        buffer, maplen = _cpumap(cpumap, cpus)
-        if _virDomainPinVcpuFlags(self._o, vcpu, buffer, maplen, flags) < 0:
-            raise _error(failed)
-        return 0
+        return self._pin(_virDomainPinVcpuFlags, "virDomainPinVcpuFlags", (vcpu,),
+                         cpumap, (flags,))
 
     def pinEmulator(self, cpumap, flags=0):
         """Pin the emulator threads to the host CPUs set in `cpumap`.
         Returns 0."""
-        failed = "virDomainPinEmulator() failed"
-        flags = _index(flags)
-        cpus = _node_cpus(self._o, failed)
-        buffer, maplen = _cpumap(cpumap, cpus)
-        if _virDomainPinEmulator(self._o, buffer, maplen, flags) < 0:
-            raise _error(failed)
-        return 0
+        return self._pin(_virDomainPinEmulator, "virDomainPinEmulator", (), cpumap,
+                         (flags,))
 
     def pinIOThread(self, iothread_val, cpumap, flags=0):
         """Pin IOThread `iothread_val` to the host CPUs set in `cpumap`.
         Returns 0."""
-        failed = "virDomainPinIOThread() failed"
-        iothread_val, flags = _index(iothread_val), _index(flags)
-        cpus = _node_cpus(self._o, failed)
-        buffer, maplen = _cpumap(cpumap, cpus)
-        if _virDomainPinIOThread(self._o, iothread_val, buffer, maplen, flags) < 0:
-            raise _error(failed)
-        return 0
+        return self._pin(_virDomainPinIOThread, "virDomainPinIOThread", (iothread_val,),
+                         cpumap, (flags,))
 
     def ioThreadInfo(self, flags=0):
         """[(IOThread ID, [bool per host CPU]), ...]."""
