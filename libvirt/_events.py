@@ -34,6 +34,8 @@ class _Family:
         self.id_enum = id_enum          # the enum type of its event IDs
         self.register_name = register
         self.register = _required(register, since)
+        self.deregister_name = register.replace("RegisterAny", "DeregisterAny")
+        self.deregister = _required(self.deregister_name, since)
         self.generic_type = "virConnect%sEventGenericCallback" % cls[3:]
         self.attribute = attribute      # libvirt-python's dict of callback IDs
 
@@ -212,12 +214,12 @@ def _register(conn, family_name, obj, event_id, cb, opaque):
     return ret
 
 
-def _deregister(conn, name, attribute, callback_id):
-    function = _required("virConnect%sEventDeregisterAny" % name, (0, 8, 0))
-    ret = function(conn._o, _index(callback_id))
+def _deregister(conn, family_name, callback_id):
+    family = _FAMILIES[family_name]
+    ret = family.deregister(conn._o, _index(callback_id))
     if ret == -1:
-        raise _core.error("virConnect%sEventDeregisterAny() failed" % name)
-    conn.__dict__.get(attribute, {}).pop(callback_id, None)
+        raise _core.error("%s() failed" % family.deregister_name)
+    conn.__dict__.get(family.attribute, {}).pop(callback_id, None)
     return ret
 
 
@@ -246,14 +248,14 @@ class ConnectionEvents:
         return _register(self, "virDomain", dom, eventID, cb, opaque)
 
     def domainEventDeregisterAny(self, callbackID):
-        return _deregister(self, "Domain", "domainEventCallbackID", callbackID)
+        return _deregister(self, "virDomain", callbackID)
 
     def networkEventRegisterAny(self, net, eventID, cb, opaque):
         """Call cb(conn, net, event, detail, opaque) for network events."""
         return _register(self, "virNetwork", net, eventID, cb, opaque)
 
     def networkEventDeregisterAny(self, callbackID):
-        return _deregister(self, "Network", "networkEventCallbackID", callbackID)
+        return _deregister(self, "virNetwork", callbackID)
 
     def storagePoolEventRegisterAny(self, pool, eventID, cb, opaque):
         """Call cb for storage pool events of kind eventID
@@ -263,19 +265,19 @@ class ConnectionEvents:
         return _register(self, "virStoragePool", pool, eventID, cb, opaque)
 
     def storagePoolEventDeregisterAny(self, callbackID):
-        return _deregister(self, "StoragePool", "storagePoolEventCallbackID", callbackID)
+        return _deregister(self, "virStoragePool", callbackID)
 
     def nodeDeviceEventRegisterAny(self, dev, eventID, cb, opaque):
         return _register(self, "virNodeDevice", dev, eventID, cb, opaque)
 
     def nodeDeviceEventDeregisterAny(self, callbackID):
-        return _deregister(self, "NodeDevice", "nodeDeviceEventCallbackID", callbackID)
+        return _deregister(self, "virNodeDevice", callbackID)
 
     def secretEventRegisterAny(self, secret, eventID, cb, opaque):
         return _register(self, "virSecret", secret, eventID, cb, opaque)
 
     def secretEventDeregisterAny(self, callbackID):
-        return _deregister(self, "Secret", "secretEventCallbackID", callbackID)
+        return _deregister(self, "virSecret", callbackID)
 
     def domainEventRegister(self, cb, opaque):
         """Legacy: call cb(conn, dom, event, detail, opaque) for domain
