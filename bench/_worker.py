@@ -6,7 +6,8 @@ so the same file runs unchanged under the reference and under ours.
 
 config: {"uri", "extra_domains", "repeat", "min_time", "cpu",
          "calls": [{"stmt": str, "setup": str}]}
-Statements run with the fixtures below as globals: libvirt, conn, pool, dom.
+Statements run with the fixtures below as globals: libvirt, conn, pool, dom,
+events.
 """
 
 import json
@@ -22,17 +23,54 @@ DOMAIN_XML = """<domain type='test'>
 </domain>"""
 
 
+class Events:
+    """events.roundtrip(): one domain event, from the call that causes it to
+    the Python callback, through libvirt's default event loop (started on
+    first use, in a thread)."""
+
+    def __init__(self, libvirt, conn, dom):
+        import threading
+        self.libvirt, self.conn, self.dom = libvirt, conn, dom
+        self.arrived = threading.Event()
+        self.started = False
+
+    def _start(self):
+        import threading
+        libvirt = self.libvirt
+        libvirt.virEventRegisterDefaultImpl()
+
+        def loop():
+            while True:
+                libvirt.virEventRunDefaultImpl()
+        threading.Thread(target=loop, daemon=True).start()
+        self.conn.domainEventRegisterAny(
+            self.dom, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+            lambda conn, dom, event, detail, opaque: self.arrived.set(), None)
+        self.started = True
+
+    def roundtrip(self):
+        if not self.started:
+            self._start()
+        for change in (self.dom.suspend, self.dom.resume):
+            self.arrived.clear()
+            change()
+            if not self.arrived.wait(10):
+                raise RuntimeError("the event did not arrive")
+
+
 def make_fixtures(uri, extra_domains):
     import libvirt
     conn = libvirt.open(uri)
     # Extra persistent domains so listAllDomains() returns a non-trivial list.
     for i in range(extra_domains):
         conn.defineXML(DOMAIN_XML % i)
+    dom = conn.lookupByName("test")
     return {
         "libvirt": libvirt,
         "conn": conn,
         "pool": conn.storagePoolLookupByName("default-pool"),
-        "dom": conn.lookupByName("test"),
+        "dom": dom,
+        "events": Events(libvirt, conn, dom),
     }
 
 

@@ -11,7 +11,7 @@ The "noise" column is median/best - 1 of the per-round bests (largest over
 the interpreters): per-process variation dominates repeat-to-repeat
 variation, so ratios closer to 1.0 than that are not a real difference.
 
-To add a benchmark, append a Call to CALLS below.
+To add a benchmark, append a Call to CALLS (or DATA_CALLS: --suite data).
 """
 
 from __future__ import annotations
@@ -50,6 +50,18 @@ CALLS = [
     Call("conn.listAllDomains()"),  # test domain + --extra-domains defined ones
     Call("pool.XMLDesc(0)"),
 ]
+
+# Calls that convert much data (run with --suite data: 1,000 extra domains).
+DATA_CALLS = [
+    Call("conn.getAllDomainStats()"),
+    Call("conn.listAllDomains()"),
+    Call("dom.getCPUStats(False)"),
+    Call("dom.memoryStats()"),
+    Call("dom.blkioParameters()"),
+    Call("events.roundtrip()"),   # suspend + resume, each event awaited
+]
+
+SUITES = {"core": (CALLS, 50), "data": (DATA_CALLS, 1000)}
 
 
 def run_worker(python: str, config: dict) -> dict:
@@ -234,8 +246,11 @@ def main(argv: Optional[list] = None) -> int:
     ap.add_argument("-k", dest="filters", action="append", default=[],
                     help="only calls whose statement contains this text (repeatable)")
     ap.add_argument("--uri", default="test:///default")
-    ap.add_argument("--extra-domains", type=int, default=50,
-                    help="domains defined before timing, for listAllDomains (default: %(default)s)")
+    ap.add_argument("--suite", choices=sorted(SUITES), default="core",
+                    help="core: the cheap everyday calls; data: calls converting much "
+                         "data, with 1,000 domains (default: %(default)s)")
+    ap.add_argument("--extra-domains", type=int, default=None,
+                    help="domains defined before timing (default: the suite's)")
     ap.add_argument("--rounds", type=int, default=5,
                     help="worker runs per interpreter (default: %(default)s)")
     ap.add_argument("--repeat", type=int, default=3,
@@ -269,8 +284,11 @@ def main(argv: Optional[list] = None) -> int:
     if load > cpus / 2:
         print(f"bench_calls: warning: load average {load:.1f} on {cpus} CPUs, expect noise",
               file=sys.stderr)
-    calls = [c for c in CALLS if not args.filters or any(f in c.stmt for f in args.filters)]
-    config = {"uri": args.uri, "extra_domains": args.extra_domains, "repeat": args.repeat,
+    suite_calls, suite_domains = SUITES[args.suite]
+    calls = [c for c in suite_calls
+             if not args.filters or any(f in c.stmt for f in args.filters)]
+    extra_domains = suite_domains if args.extra_domains is None else args.extra_domains
+    config = {"uri": args.uri, "extra_domains": extra_domains, "repeat": args.repeat,
               "min_time": args.min_time, "cpu": args.cpu,
               "calls": [c._asdict() for c in calls]}
     try:
