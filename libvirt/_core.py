@@ -8,6 +8,7 @@ ABI-mode module opens libvirt's shared libraries with the same declarations.
 from __future__ import annotations
 
 import sys
+from operator import index as _index
 
 try:
     from ._libvirt_cffi import ffi, lib as _api_lib
@@ -265,6 +266,47 @@ def take_string(pointer) -> str:
 def take_strings(array, count: int):
     """An array of `count` strings libvirt allocated: converted, freed."""
     return [take_string(array[i]) for i in range(count)]
+
+
+def text(pointer):
+    """A C string libvirt still owns, or None for NULL."""
+    return _string(pointer).decode("utf-8") if pointer else None
+
+
+def take_string_array(array, count: int) -> list:
+    """A char ** of `count` strings libvirt allocated: converted, then every
+    string and the array freed (all of them, also if one fails to decode)."""
+    try:
+        return [text(array[i]) for i in range(count)]
+    finally:
+        for i in range(count):
+            _free(array[i])
+        _free(array)
+
+
+def string_array(values, name: str, allow_none: bool = False):
+    """(char *[] or NULL, count, keepalive) for a list or tuple of str (or
+    None, where libvirt takes NULL for "all")."""
+    if values is None and allow_none:
+        return NULL, 0, []
+    if not isinstance(values, (list, tuple)):
+        raise TypeError("argument '%s' must be a list of str, not %s"
+                        % (name, type(values).__name__))
+    if not values:
+        return NULL, 0, []
+    keepalive = [ffi.new("char[]", cstr(value, name)) for value in values]
+    return ffi.new("char *[]", keepalive), len(keepalive), keepalive
+
+
+def int_array(values, name: str, ctype: str = "int"):
+    """(ctype[] or NULL, count) for a list or tuple of ints (cffi range-checks
+    each one: OverflowError)."""
+    if not isinstance(values, (list, tuple)):
+        raise TypeError("argument '%s' must be a list of int, not %s"
+                        % (name, type(values).__name__))
+    if not values:
+        return NULL, 0
+    return ffi.new(ctype + "[]", [_index(value) for value in values]), len(values)
 
 
 def take_handles(array_pointer, count: int, cls, parent):

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from operator import index as _index
 
-from . import _core
-from ._typedparams import (BOOLEAN, DOUBLE, INT, LLONG, STRING, UINT, ULLONG,
-                           from_dict as _from_dict, to_dict as _to_dict)
+from . import _core, _typedparams
+from ._typedparams import (INT, STRING, UINT, ULLONG, from_dict as _from_dict,
+                           to_dict as _to_dict)
 
 _ffi = _core.ffi
 _NULL = _ffi.NULL
@@ -100,8 +100,6 @@ except AttributeError:      # an older header: the tags libvirt-python names
 _MEMORY_STAT_NR = max(_MEMORY_STAT_NR, len(_MEMORY_STAT_KEYS))
 
 _CPU_STATS_CHUNK = 128          # CPUs asked for per virDomainGetCPUStats call
-_FIELD_LENGTH = 80              # VIR_TYPED_PARAM_FIELD_LENGTH
-_ULLONG_LIMIT = 1 << 64
 
 # The types of the typed parameters that have no getter to report them, as
 # libvirt documents each field (its API XML's macro descriptions; the test
@@ -159,11 +157,6 @@ LAUNCH_SECURITY_PARAMS = {
 
 # --- helpers -------------------------------------------------------------------
 
-def _text(pointer):
-    """A C string libvirt still owns (None for NULL)."""
-    return _string(pointer).decode("utf-8") if pointer else None
-
-
 def _node_cpus(dom, failed: str) -> int:
     """The number of the host's CPUs: the length of every CPU map."""
     count = _virNodeGetCPUMap(_virDomainGetConnect(dom), _NULL, _NULL, 0)
@@ -200,99 +193,6 @@ def _nr_virt_cpus(dom, failed: str) -> int:
     if _virDomainGetInfo(dom, info) < 0:
         raise _error(failed)
     return info.nrVirtCpu
-
-
-def _sequence(value, name: str, allow_none: bool):
-    if value is None and allow_none:
-        return None
-    if not isinstance(value, (list, tuple)):
-        raise TypeError("%s must be a list, not %s" % (name, type(value).__name__))
-    return value
-
-
-def _string_array(values, name: str):
-    """(char *[] or NULL, count, keepalive) for a list of str (or None)."""
-    values = _sequence(values, name, True)
-    if not values:
-        return _NULL, 0, None
-    encoded = [_ffi.new("char[]", _cstr(v, name)) for v in values]
-    return _new("char *[]", encoded), len(encoded), encoded
-
-
-def _int_array(values, name: str):
-    """(int[] or NULL, count) for a list of ints (file descriptors)."""
-    values = _sequence(values, name, False)
-    if not values:
-        return _NULL, 0
-    return _new("int[]", [_index(v) for v in values]), len(values)
-
-
-def _take_string_array(array, count: int) -> list:
-    """A char ** of `count` strings libvirt allocated: converted, then the
-    strings and the array freed (all of them, also if one fails to decode)."""
-    try:
-        return [_text(array[i]) for i in range(count)]
-    finally:
-        for i in range(count):
-            _free(array[i])
-        _free(array)
-
-
-def _guess_type(field: str, value) -> int:
-    if isinstance(value, str):
-        return STRING
-    if isinstance(value, bool):
-        return BOOLEAN
-    if isinstance(value, int):
-        return ULLONG if 0 <= value < _ULLONG_LIMIT else LLONG
-    if isinstance(value, float):
-        return DOUBLE
-    raise TypeError('Unknown type of "%s" field' % field)
-
-
-def _set_value(param, kind: int, value, field: str, keepalive: list) -> None:
-    param.type = kind
-    if kind == STRING:
-        text = _ffi.new("char[]", _cstr(value, field))
-        keepalive.append(text)
-        param.value.s = text
-    elif kind == BOOLEAN:
-        param.value.b = b"\1" if value else b"\0"
-    elif kind == DOUBLE:
-        if isinstance(value, (str, bytes, bytearray)):
-            raise TypeError("parameter '%s' must be a real number, not %s"
-                            % (field, type(value).__name__))
-        param.value.d = float(value)
-    else:
-        # cffi refuses a value that does not fit the C type (OverflowError).
-        member = {INT: "i", UINT: "ui", LLONG: "l", ULLONG: "ul"}[kind]
-        setattr(param.value, member, _index(value))
-
-
-def _hinted_params(values, hints: dict, what: str):
-    """A dict as a virTypedParameter array for setters without a getter:
-    each field typed by `hints` or, if not there, by its Python value; a
-    list or tuple value gives one parameter per item (libvirt's "multiple"
-    fields). Returns (array or NULL, count, keepalive)."""
-    if not isinstance(values, dict):
-        raise TypeError("%s must be a dictionary" % what)
-    entries = []
-    for field, value in values.items():
-        name = _cstr(field, "params key")
-        if len(name) >= _FIELD_LENGTH:
-            raise ValueError("parameter name %r is too long" % field)
-        for item in (value if isinstance(value, (list, tuple)) else (value,)):
-            entries.append((field, name, item))
-    if not entries:
-        return _NULL, 0, None
-    params = _new("virTypedParameter[]", len(entries))
-    keepalive = []
-    for param, (field, name, item) in zip(params, entries):
-        param.field = name
-        kind = hints.get(field)
-        _set_value(param, kind if kind is not None else _guess_type(field, item),
-                   item, field, keepalive)
-    return params, len(entries), keepalive
 
 
 def _cleared_error(params, nparams: int, failed: str):
@@ -441,7 +341,7 @@ class DomainExtra:
     def setIOThreadParams(self, iothread_val, params, flags=0):
         """Set IOThread polling and pool parameters from a dict. Returns 0."""
         iothread_val, flags = _index(iothread_val), _index(flags)
-        array, count, _keepalive = _hinted_params(
+        array, count, _keepalive = _typedparams.from_dict_hinted(
             params, IOTHREAD_PARAMS, "IOThread polling params")
         ret = _virDomainSetIOThreadParams(self._o, iothread_val, array, count, flags)
         if ret < 0:
@@ -708,7 +608,7 @@ class DomainExtra:
             raise _error(failed)
         filled = min(filled, count)
         try:
-            return {_text(errors[i].disk): errors[i].error for i in range(filled)}
+            return {_core.text(errors[i].disk): errors[i].error for i in range(filled)}
         finally:
             for i in range(filled):
                 _free(errors[i].disk)
@@ -728,8 +628,8 @@ class DomainExtra:
                 fs = array[i]
                 if not fs:
                     raise _core.libvirtError(failed)
-                result.append((_text(fs.mountpoint), _text(fs.name), _text(fs.fstype),
-                               [_text(fs.devAlias[j]) for j in range(fs.ndevAlias)]))
+                result.append((_core.text(fs.mountpoint), _core.text(fs.name), _core.text(fs.fstype),
+                               [_core.text(fs.devAlias[j]) for j in range(fs.ndevAlias)]))
             return result
         finally:
             if array:
@@ -741,7 +641,7 @@ class DomainExtra:
     def fsFreeze(self, mountpoints=None, flags=0):
         """Freeze the guest's file systems (all when mountpoints is None).
         Returns how many were frozen."""
-        array, count, _keepalive = _string_array(mountpoints, "mountpoints")
+        array, count, _keepalive = _core.string_array(mountpoints, "mountpoints", allow_none=True)
         ret = _virDomainFSFreeze(self._o, array, count, _index(flags))
         if ret < 0:
             raise _error("virDomainFSFreeze() failed")
@@ -750,7 +650,7 @@ class DomainExtra:
     def fsThaw(self, mountpoints=None, flags=0):
         """Thaw the guest's file systems (all when mountpoints is None).
         Returns how many were thawed."""
-        array, count, _keepalive = _string_array(mountpoints, "mountpoints")
+        array, count, _keepalive = _core.string_array(mountpoints, "mountpoints", allow_none=True)
         ret = _virDomainFSThaw(self._o, array, count, _index(flags))
         if ret < 0:
             raise _error("virDomainFSThaw() failed")
@@ -771,10 +671,10 @@ class DomainExtra:
                 iface = array[i]
                 addrs = None
                 if iface.naddrs:
-                    addrs = [{"addr": _text(a.addr), "prefix": a.prefix, "type": a.type}
+                    addrs = [{"addr": _core.text(a.addr), "prefix": a.prefix, "type": a.type}
                              for a in (iface.addrs[j] for j in range(iface.naddrs))]
-                result[_text(iface.name)] = {"addrs": addrs,
-                                             "hwaddr": _text(iface.hwaddr)}
+                result[_core.text(iface.name)] = {"addrs": addrs,
+                                             "hwaddr": _core.text(iface.hwaddr)}
             return result
         finally:
             if array:
@@ -790,13 +690,13 @@ class DomainExtra:
                                                _index(flags))
         if count < 0:
             raise _error("virDomainAuthorizedSSHKeysGet() failed")
-        return _take_string_array(keys[0], count)
+        return _core.take_string_array(keys[0], count)
 
     def authorizedSSHKeysSet(self, user, keys=None, flags=0):
         """Set (or with flags append or remove) a guest user's authorized
         SSH keys. Returns 0."""
         user = _cstr(user, "user")
-        array, count, _keepalive = _string_array(keys, "keys")
+        array, count, _keepalive = _core.string_array(keys, "keys", allow_none=True)
         ret = _virDomainAuthorizedSSHKeysSet(self._o, user, array, count, _index(flags))
         if ret < 0:
             raise _error("virDomainAuthorizedSSHKeysSet() failed")
@@ -808,7 +708,7 @@ class DomainExtra:
         count = _virDomainGetMessages(self._o, msgs, _index(flags))
         if count < 0:
             raise _error("virDomainGetMessages() failed")
-        return _take_string_array(msgs[0], count)
+        return _core.take_string_array(msgs[0], count)
 
     # --- memory and disk contents, keys ----------------------------------------
 
@@ -839,7 +739,8 @@ class DomainExtra:
         held for `holdtime` ms. Returns 0."""
         codeset, holdtime = _index(codeset), _index(holdtime)
         nkeycodes, flags = _index(nkeycodes), _index(flags)
-        keycodes = _sequence(keycodes, "keycodes", False)
+        if not isinstance(keycodes, (list, tuple)):
+            raise TypeError("keycodes must be a list, not %s" % type(keycodes).__name__)
         if nkeycodes != len(keycodes):
             raise ValueError("nkeycodes (%d) must be the length of keycodes (%d)"
                              % (nkeycodes, len(keycodes)))
@@ -855,7 +756,7 @@ class DomainExtra:
     def createWithFiles(self, files, flags=0):
         """Start the defined domain, handing it the file descriptors `files`
         (a list of ints). Returns 0."""
-        array, count = _int_array(files, "files")
+        array, count = _core.int_array(files, "files")
         ret = _virDomainCreateWithFiles(self._o, count, array, _index(flags))
         if ret < 0:
             raise _error("virDomainCreateWithFiles() failed")
@@ -865,7 +766,7 @@ class DomainExtra:
         """Associate the file descriptors `files` with the domain under
         `name`. Returns 0."""
         name = _cstr(name, "name")
-        array, count = _int_array(files, "files")
+        array, count = _core.int_array(files, "files")
         ret = _virDomainFDAssociate(self._o, name, count, array, _index(flags))
         if ret < 0:
             raise _error("virDomainFDAssociate() failed")
@@ -883,7 +784,7 @@ class DomainExtra:
         conn_cls = _core.classes["virConnect"]
         dconn_handle = _core.handle(dconn, conn_cls, "dconn")
         flags = _index(flags)
-        array, count, _keepalive = _hinted_params(
+        array, count, _keepalive = _typedparams.from_dict_hinted(
             params, MIGRATE_PARAMS, "migration params")
         ret = _virDomainMigrate3(self._o, dconn_handle, array, count, flags)
         if not ret:
@@ -895,7 +796,7 @@ class DomainExtra:
         VIR_MIGRATE_PARAM_URI in params. Returns 0."""
         dconnuri = _cstr_or_null(dconnuri, "dconnuri")
         flags = _index(flags)
-        array, count, _keepalive = _hinted_params(
+        array, count, _keepalive = _typedparams.from_dict_hinted(
             params, MIGRATE_PARAMS, "migration params")
         ret = _virDomainMigrateToURI3(self._o, dconnuri, array, count, flags)
         if ret < 0:
@@ -906,7 +807,7 @@ class DomainExtra:
         """Save the domain's state as VIR_DOMAIN_SAVE_PARAM_* in params say.
         Returns 0."""
         flags = _index(flags)
-        array, count, _keepalive = _hinted_params(params, SAVE_PARAMS, "Save params")
+        array, count, _keepalive = _typedparams.from_dict_hinted(params, SAVE_PARAMS, "Save params")
         ret = _virDomainSaveParams(self._o, array, count, flags)
         if ret < 0:
             raise _error("virDomainSaveParams() failed")
@@ -920,7 +821,7 @@ class DomainExtra:
         if params is None:
             array, count, _keepalive = _NULL, 0, None
         else:
-            array, count, _keepalive = _hinted_params(
+            array, count, _keepalive = _typedparams.from_dict_hinted(
                 params, BLOCK_COPY_PARAMS, "block params")
         ret = _virDomainBlockCopy(self._o, disk, destxml, array, count, flags)
         if ret < 0:
@@ -930,7 +831,7 @@ class DomainExtra:
     def setLaunchSecurityState(self, params, flags=0):
         """Set launch security state (an SEV secret) from a dict. Returns 0."""
         flags = _index(flags)
-        array, count, _keepalive = _hinted_params(
+        array, count, _keepalive = _typedparams.from_dict_hinted(
             params, LAUNCH_SECURITY_PARAMS, "Launch security state params")
         ret = _virDomainSetLaunchSecurityState(self._o, array, count, flags)
         if ret < 0:

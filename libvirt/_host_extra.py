@@ -45,7 +45,6 @@ _virSecretGetValue = _fn("virSecretGetValue", (0, 7, 1))
 _virSecretSetValue = _fn("virSecretSetValue", (0, 7, 1))
 
 _INT_MIN, _INT_MAX = -2 ** 31, 2 ** 31 - 1
-_FIELD_LENGTH = 80      # VIR_TYPED_PARAM_FIELD_LENGTH
 
 
 # --- argument conversions -------------------------------------------------------
@@ -55,84 +54,6 @@ def _c_int(value, name):
     if not _INT_MIN <= value <= _INT_MAX:
         raise OverflowError("argument '%s' does not fit a C int" % name)
     return value
-
-
-def _string_array(values, name):
-    """(char *[] of the strings, count, keepalive) for a list or tuple of
-    str."""
-    if not isinstance(values, (list, tuple)):
-        raise TypeError("argument '%s' must be a list of str, not %s"
-                        % (name, type(values).__name__))
-    keep = [_ffi.new("char[]", _core.cstr(value, name)) for value in values]
-    array = _ffi.new("char *[]", max(len(keep), 1))
-    for i, text in enumerate(keep):
-        array[i] = text
-    return array, len(keep), keep
-
-
-def _int_array(values, ctype, name):
-    """(a C array of `ctype`, count) from a list or tuple of ints (cffi
-    range-checks each one: OverflowError)."""
-    if not isinstance(values, (list, tuple)):
-        raise TypeError("argument '%s' must be a list of int, not %s"
-                        % (name, type(values).__name__))
-    array = _ffi.new(ctype + "[]", max(len(values), 1))
-    for i, value in enumerate(values):
-        array[i] = _index(value)
-    return array, len(values)
-
-
-def _typed_params(values, hints, what):
-    """A virTypedParameter array from a dict, as libvirt-python builds it:
-    a key's type is its hint (libvirt's documented type for that name),
-    else follows from the Python value; a list or tuple value gives the
-    key once per item. Returns (array or NULL, count, keepalive)."""
-    if not isinstance(values, dict):
-        raise TypeError("%s params must be a dictionary, not %s"
-                        % (what, type(values).__name__))
-    items = []
-    for key, value in values.items():
-        if isinstance(value, (list, tuple)):
-            items.extend((key, one) for one in value)
-        else:
-            items.append((key, value))
-    if not items:
-        return _NULL, 0, []
-    params = _ffi.new("virTypedParameter[]", len(items))
-    keep = []
-    for param, (key, value) in zip(params, items):
-        field = _core.cstr(key, "params key")
-        if len(field) >= _FIELD_LENGTH:
-            raise ValueError("parameter name %r is too long" % key)
-        kind = hints.get(key) or _inferred_type(key, value)
-        param.field = field
-        param.type = kind
-        if kind == _typedparams.STRING:
-            text = _ffi.new("char[]", _core.cstr(value, key))
-            keep.append(text)
-            param.value.s = text
-        elif kind == _typedparams.BOOLEAN:
-            param.value.b = b"\1" if value else b"\0"
-        elif kind == _typedparams.DOUBLE:
-            if isinstance(value, (str, bytes, bytearray)):
-                raise TypeError('"%s" must be a number, not %s'
-                                % (key, type(value).__name__))
-            param.value.d = float(value)
-        else:   # cffi refuses what does not fit the C type (OverflowError)
-            setattr(param.value, _typedparams._UNION_MEMBER[kind], _index(value))
-    return params, len(items), keep
-
-
-def _inferred_type(key, value):
-    if isinstance(value, str):
-        return _typedparams.STRING
-    if isinstance(value, bool):
-        return _typedparams.BOOLEAN
-    if isinstance(value, int):
-        return _typedparams.ULLONG if 0 <= value < 2 ** 64 else _typedparams.LLONG
-    if isinstance(value, float):
-        return _typedparams.DOUBLE
-    raise TypeError('Unknown type of "%s" field' % key)
 
 
 # The types libvirt documents for each name (libvirt-host.h's
@@ -152,21 +73,6 @@ _SAVE_PARAM_TYPES = {"file": _typedparams.STRING, "dxml": _typedparams.STRING}
 
 
 # --- results -------------------------------------------------------------------
-
-def _text(pointer):
-    return _string(pointer).decode("utf-8") if pointer else None
-
-
-def _take_string_array(array, count):
-    """The `count` strings of a libvirt-allocated array; every string and
-    the array are freed, even when one fails to decode."""
-    try:
-        return [_string(array[i]).decode("utf-8") for i in range(count)]
-    finally:
-        for i in range(count):
-            _free(array[i])
-        _free(array)
-
 
 def _stats_records(conn, records, count):
     """[(virDomain, dict)] from a virDomainStatsRecordPtr array; each
@@ -231,7 +137,7 @@ class ConnectionExtra:
     def getFreePages(self, pages, startCell, maxCells, flags=0):
         """Free pages of each size in `pages` (a list of page sizes in KiB)
         on maxCells NUMA cells from startCell: {cell: {page size: count}}."""
-        sizes, npages = _int_array(pages, "unsigned int", "pages")
+        sizes, npages = _core.int_array(pages, "pages", "unsigned int")
         startCell = _c_int(startCell, "startCell")
         maxCells = _index(maxCells)
         if not 0 <= maxCells <= 0xFFFFFFFF:
@@ -302,13 +208,13 @@ class ConnectionExtra:
             raise _core.error("virConnectGetCPUModelNames() failed")
         if models[0] == _NULL:
             return []
-        return _take_string_array(models[0], ret)
+        return _core.take_string_array(models[0], ret)
 
     def baselineCPU(self, xmlCPUs, flags=0):
         """The XML of the most feature-rich CPU compatible with all the CPUs
         described in xmlCPUs (a list of XML strings)."""
         flags = _index(flags)
-        array, count, _keep = _string_array(xmlCPUs, "xmlCPUs")
+        array, count, _keep = _core.string_array(xmlCPUs, "xmlCPUs")
         ret = _virConnectBaselineCPU(self._o, array, count, flags)
         if ret == _NULL:
             raise _core.error("virConnectBaselineCPU() failed")
@@ -323,7 +229,7 @@ class ConnectionExtra:
         c_machine = _core.cstr_or_null(machine, "machine")
         c_virttype = _core.cstr_or_null(virttype, "virttype")
         flags = _index(flags)
-        array, count, _keep = _string_array(xmlCPUs, "xmlCPUs")
+        array, count, _keep = _core.string_array(xmlCPUs, "xmlCPUs")
         ret = _virConnectBaselineHypervisorCPU(self._o, c_emulator, c_arch, c_machine,
                                                c_virttype, array, count, flags)
         if ret == _NULL:
@@ -370,7 +276,7 @@ class ConnectionExtra:
     def setIdentity(self, params, flags=0):
         """Override the identity the daemon sees for this connection, from
         {VIR_CONNECT_IDENTITY_*: value}. Returns 0."""
-        c_params, count, _keep = _typed_params(params, _IDENTITY_TYPES, "identity")
+        c_params, count, _keep = _typedparams.from_dict_hinted(params, _IDENTITY_TYPES, "identity params")
         flags = _index(flags)
         if _virConnectSetIdentity(self._o, c_params, count, flags) < 0:
             raise _core.error("virConnectSetIdentity() failed")
@@ -379,7 +285,7 @@ class ConnectionExtra:
     def restoreParams(self, params, flags=0):
         """Restore a domain saved to disk, as given by
         {VIR_DOMAIN_SAVE_PARAM_*: value}."""
-        c_params, count, _keep = _typed_params(params, _SAVE_PARAM_TYPES, "restore")
+        c_params, count, _keep = _typedparams.from_dict_hinted(params, _SAVE_PARAM_TYPES, "restore params")
         flags = _index(flags)
         ret = _virDomainRestoreParams(self._o, c_params, count, flags)
         if ret == -1:
@@ -390,7 +296,7 @@ class ConnectionExtra:
         """createXML, passing the file descriptors `files` (a list of int)
         to the guest's init process."""
         c_xml = _core.cstr(xmlDesc, "xmlDesc")
-        fds, count = _int_array(files, "int", "files")
+        fds, count = _core.int_array(files, "files")
         flags = _index(flags)
         ret = _virDomainCreateXMLWithFiles(self._o, c_xml, count, fds, flags)
         if ret == _NULL:
@@ -419,15 +325,15 @@ class NetworkExtra:
             for i in range(ret):
                 lease = array[i]
                 result.append({
-                    "iface": _text(lease.iface),
+                    "iface": _core.text(lease.iface),
                     "expirytime": lease.expirytime,
                     "type": lease.type,
-                    "mac": _text(lease.mac),
-                    "ipaddr": _text(lease.ipaddr),
+                    "mac": _core.text(lease.mac),
+                    "ipaddr": _core.text(lease.ipaddr),
                     "prefix": lease.prefix,
-                    "hostname": _text(lease.hostname),
-                    "clientid": _text(lease.clientid),
-                    "iaid": _text(lease.iaid),
+                    "hostname": _core.text(lease.hostname),
+                    "clientid": _core.text(lease.clientid),
+                    "iaid": _core.text(lease.iaid),
                 })
             return result
         finally:

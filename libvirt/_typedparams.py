@@ -97,10 +97,46 @@ def _types(name: str, getter, before: tuple, after: tuple, sized: bool) -> dict:
         _virTypedParamsFree(allocated[0], count[0])
 
 
+def guess_type(field: str, value) -> int:
+    """The type libvirt-python gives a value no documentation types."""
+    if isinstance(value, str):
+        return STRING
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int):
+        return ULLONG if 0 <= value < 2 ** 64 else LLONG
+    if isinstance(value, float):
+        return DOUBLE
+    raise TypeError('Unknown type of "%s" field' % field)
+
+
+def _set(param, field: str, kind: int, value, keepalive: list) -> None:
+    encoded = _core.cstr(field, "params key")
+    if len(encoded) >= _FIELD_LENGTH:
+        raise ValueError("parameter name %r is too long" % field)
+    param.field = encoded
+    param.type = kind
+    if kind == BOOLEAN:
+        param.value.b = b"\1" if value else b"\0"
+    elif kind == STRING:
+        text = _ffi.new("char[]", _core.cstr(value, field))
+        keepalive.append(text)      # owned by Python, not by libvirt
+        param.value.s = text
+    elif kind == DOUBLE:
+        if isinstance(value, (str, bytes, bytearray)):
+            raise TypeError("parameter '%s' must be a real number, not %s"
+                            % (field, type(value).__name__))
+        param.value.d = float(value)
+    elif kind in _UNION_MEMBER:
+        # cffi refuses what does not fit the C type (OverflowError).
+        setattr(param.value, _UNION_MEMBER[kind], _index(value))
+    else:
+        raise LookupError('Type value "%d" not recognized' % kind)
+
+
 def from_dict(values: dict, types: dict):
     """A virTypedParameter array for `values`, each converted to the type
-    libvirt reported for that field. Returns (array, count, keepalive): the
-    strings live in `keepalive`, owned by Python, not by libvirt."""
+    libvirt reported for that field. Returns (array, count, keepalive)."""
     if not isinstance(values, dict):
         raise TypeError("params must be a dict, not %s" % type(values).__name__)
     if not values:
@@ -110,25 +146,28 @@ def from_dict(values: dict, types: dict):
     for param, (field, value) in zip(params, values.items()):
         if field not in types:
             raise LookupError('Attribute name "%s" could not be recognized' % field)
-        encoded = _core.cstr(field, "params key")
-        if len(encoded) >= _FIELD_LENGTH:
-            raise ValueError("parameter name %r is too long" % field)
-        param.field = encoded
-        kind = param.type = types[field]
-        if kind == BOOLEAN:
-            param.value.b = b"\1" if value else b"\0"
-        elif kind == STRING:
-            text = _ffi.new("char[]", _core.cstr(value, field))
-            keepalive.append(text)
-            param.value.s = text
-        elif kind == DOUBLE:
-            param.value.d = float(value)
-        elif kind in _UNION_MEMBER:
-            # cffi refuses what does not fit the C type (OverflowError).
-            setattr(param.value, _UNION_MEMBER[kind], _index(value))
-        else:
-            raise LookupError('Type value "%d" not recognized' % kind)
+        _set(param, field, types[field], value, keepalive)
     return params, len(values), keepalive
+
+
+def from_dict_hinted(values, hints: dict, what: str):
+    """A dict as a virTypedParameter array for setters without a getter:
+    each field typed by `hints` (libvirt's documented types) or else by its
+    Python value; a list or tuple value gives one parameter per item
+    (libvirt's repeatable fields). Returns (array or NULL, count, keepalive)."""
+    if not isinstance(values, dict):
+        raise TypeError("%s must be a dictionary, not %s" % (what, type(values).__name__))
+    entries = [(field, item) for field, value in values.items()
+               for item in (value if isinstance(value, (list, tuple)) else (value,))]
+    if not entries:
+        return _NULL, 0, []
+    params = _ffi.new("virTypedParameter[]", len(entries))
+    keepalive = []
+    for param, (field, item) in zip(params, entries):
+        kind = hints.get(field)
+        _set(param, field, kind if kind is not None else guess_type(field, item),
+             item, keepalive)
+    return params, len(entries), keepalive
 
 
 def set_params(name: str, function, before: tuple, values: dict, after: tuple,

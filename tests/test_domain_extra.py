@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import libvirt
-from libvirt import _domain_extra
+from libvirt import _domain_extra, _typedparams
 
 TEST_URI = "test:///default"
 REF_PYTHON = "/opt/refvenv/bin/python"
@@ -314,7 +314,7 @@ def _decode(array, count):
 
 def test_hinted_params_types():
     from libvirt import _typedparams as tp
-    array, count, keep = _domain_extra._hinted_params(
+    array, count, keep = _typedparams.from_dict_hinted(
         {"bandwidth": 5, "migrate_disks": ["vda", "vdb"], "disks_port": 49152,
          "compression.mt.level": 3, "x.str": "s", "x.bool": True,
          "x.neg": -1, "x.float": 0.5, "x.big": 2 ** 63},
@@ -325,7 +325,7 @@ def test_hinted_params_types():
         ("compression.mt.level", tp.INT, 3), ("x.str", tp.STRING, "s"),
         ("x.bool", tp.BOOLEAN, True), ("x.neg", tp.LLONG, -1),
         ("x.float", tp.DOUBLE, 0.5), ("x.big", tp.ULLONG, 2 ** 63)]
-    assert _domain_extra._hinted_params({}, {}, "params")[:2] == (libvirt._core.ffi.NULL, 0)
+    assert _typedparams.from_dict_hinted({}, {}, "params")[:2] == (libvirt._core.ffi.NULL, 0)
 
 
 def _documented_type(info):
