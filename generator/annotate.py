@@ -427,11 +427,15 @@ def _bind_return(api: Api, function: Function, binding: Binding) -> None:
         binding.ret_kind = "handle"
         binding.ret_cls = cls
         binding.parent = names.parent_expression(binding.cls, cls)
-        if binding.cls is None and binding.parent:
-            # A module function: the parent is the argument of its class.
-            parent_cls = names.PARENT_CLASS.get(cls, "virConnect")
-            holders = [a.name for a in binding.args if a.cls == parent_cls]
-            binding.parent = holders[0] if holders else "None"
+        parent_cls = names.PARENT_CLASS.get(cls, "virConnect")
+        holders = [a.name for a in binding.args
+                   if a.kind == "handle" and a.cls == parent_cls]
+        if holders:
+            # An object made on another connection than self's (a migrated
+            # domain on dconn) belongs to that connection.
+            binding.parent = holders[0]
+        elif binding.cls is None and binding.parent:
+            binding.parent = "None"     # a module function with no parent
         binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
             else "null"
     else:
