@@ -1,5 +1,11 @@
-"""libvirt-python's low-level module, as far as programs and libvirt-python's
-own test helpers use it directly. Only virEventRegisterImpl so far: the full
-set of C-named functions is still to come."""
+"""libvirt-python's low-level module: libvirt's functions under their C names,
+taking and returning raw handles (an object's `_o`), returning None or -1
+on failure instead of raising. Generated (libvirt/_libvirtmod.py)."""
 
-from libvirt._eventloop import virEventRegisterImpl  # noqa: F401
+import sys
+
+# The same module object as libvirt.libvirtmod, as in libvirt-python: patching one
+# patches the other.
+from libvirt import _libvirtmod as _module
+
+sys.modules[__name__] = _module

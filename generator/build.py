@@ -12,7 +12,7 @@ import subprocess
 import sys
 from typing import Dict, List, Optional, Tuple
 
-from . import emit_cdef, emit_python
+from . import emit_cdef, emit_libvirtmod, emit_python
 from .annotate import annotate
 from .model import Api, Version, parse_version
 from .parse import load_api
@@ -111,6 +111,8 @@ def python_files(api: Api, mode: str) -> Dict[str, str]:
         if module in api.sources:
             files["_generated_%s.py" % name] = emit_python.emit_module(
                 api, "libvirt_" + name)
+    # libvirt-python's low-level modules (libvirtmod, libvirtmod_qemu, _lxc).
+    files.update(emit_libvirtmod.module_files(api))
     return files
 
 

@@ -58,6 +58,9 @@ class Function:
     cls: Optional[str] = None        # place it in a class,
     # and adjust a generated one's arguments: C name -> {pyname, default}
     adjust: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    # The Python result api-xml gives a hand-written function ('int', 'list',
+    # 'virDomainPtr', 'None', ...); libvirtmod's failure value follows it.
+    pyreturn: Optional[str] = None
     binding: Optional["Binding"] = None
 
 

@@ -181,13 +181,15 @@ def parse_project_file(api: Api, path: str) -> None:
             existing.handwritten = reason
             existing.pyname = node.get("pyname")
             existing.cls = node.get("class")
+            existing.pyreturn = _return(node).type
             continue
         api.functions[name] = Function(
             name=name, module=node.get("module") or "libvirt",
             file=node.get("file") or "python",
             version=parse_version(node.get("version")),
             ret=_return(node), args=_args(node), doc=_text(node, "info"),
-            handwritten=reason, pyname=node.get("pyname"), cls=node.get("class"))
+            handwritten=reason, pyname=node.get("pyname"), cls=node.get("class"),
+            pyreturn=_return(node).type)
 
 
 def _int_or_none(text: Optional[str]) -> Optional[int]:

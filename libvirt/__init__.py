@@ -8,9 +8,21 @@ from ._auth import *  # noqa: F401,F403
 from ._eventloop import *  # noqa: F401,F403
 
 
+_ALIASES = ("_T", "_EventCB", "_TimerCB", "_DomainCB")
+
+
 def __getattr__(name):
-    """libvirt-python's typing aliases (its libvirtaio and test helpers
-    annotate with them), made on first use: typing is slow to import."""
+    """libvirt-python's low-level module `libvirtmod` (generated: about a
+    millisecond to import) and its typing aliases (its libvirtaio and test
+    helpers annotate with them), made on first use: typing is slow to
+    import. Any other name is missing without importing anything (`from .
+    import x` asks here first)."""
+    if name == "libvirtmod":
+        from . import _libvirtmod
+        globals()["libvirtmod"] = _libvirtmod
+        return _libvirtmod
+    if name not in _ALIASES:
+        raise AttributeError("module 'libvirt' has no attribute %r" % name)
     import typing
     T = typing.TypeVar("_T")
     aliases = {
@@ -20,7 +32,5 @@ def __getattr__(name):
         "_DomainCB": typing.Callable[["virConnect", "virDomain", int, int, T],
                                      typing.Optional[int]],
     }
-    if name not in aliases:
-        raise AttributeError("module 'libvirt' has no attribute %r" % name)
     globals().update(aliases)
     return aliases[name]
