@@ -3,6 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --both
+# The reference binding (PyPI libvirt-python, built from source against the
+# same libvirt) for the differential tests; they skip if it cannot be built.
+if ref_python=$(python3 tools/reference_env.py); then
+    export LIBVIRT_REF_VENV=$(dirname "$(dirname "$ref_python")")
+else
+    echo "warning: the reference binding could not be built: differential tests skip" >&2
+fi
 status=0
 for venv in .venv .venv-abi; do
     # From tests/: the source tree's unbuilt libvirt/ must not shadow the build.

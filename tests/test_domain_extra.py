@@ -20,7 +20,10 @@ import libvirt
 from libvirt import _domain_extra, _typedparams
 
 TEST_URI = "test:///default"
-REF_PYTHON = "/opt/refvenv/bin/python"
+# The reference binding's venv: tools/reference_env.py's (scripts/test.sh
+# builds it and sets LIBVIRT_REF_VENV), else where developers keep one.
+REF_PYTHON = os.path.join(os.environ.get("LIBVIRT_REF_VENV", "/opt/refvenv"),
+                          "bin", "python")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # A second domain with IOThreads, and one left inactive.

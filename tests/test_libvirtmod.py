@@ -44,7 +44,10 @@ from generator.annotate import annotate  # noqa: E402
 from generator.parse import load_api  # noqa: E402
 
 TEST_URI = "test:///default"
-REF_PYTHON = "/opt/refvenv/bin/python"
+# The reference binding's venv: tools/reference_env.py's (scripts/test.sh
+# builds it and sets LIBVIRT_REF_VENV), else where developers keep one.
+REF_PYTHON = os.path.join(os.environ.get("LIBVIRT_REF_VENV", "/opt/refvenv"),
+                          "bin", "python")
 MODULES = {"libvirt": libvirtmod, "libvirt_qemu": libvirtmod_qemu,
            "libvirt_lxc": libvirtmod_lxc}
 
@@ -58,7 +61,7 @@ def api():
 
 def _reference_site_packages():
     if not os.path.exists(REF_PYTHON):
-        pytest.skip("reference binding (/opt/refvenv) not installed")
+        pytest.skip("reference binding (%s) not installed" % REF_PYTHON)
     out = subprocess.run([REF_PYTHON, "-c", "import libvirt, os; "
                           "print(os.path.dirname(libvirt.__file__))"],
                          capture_output=True, text=True, cwd="/")
