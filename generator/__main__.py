@@ -14,14 +14,17 @@ import time
 from . import emit_cdef, emit_python
 from .annotate import annotate
 from .build import target_version
+from .model import parse_version
 from .parse import ApiNotFound, load_api
 
 STATUS_ORDER = ["generated", "handwritten", "pending", "omitted", "unsupported"]
 
 
-def report(api, out=None) -> None:
+def report(api, out=None, since=None) -> None:
+    """Every function (with `since`, only those that libvirt release added)."""
     out = out or sys.stdout
-    rows = sorted(api.functions.values(),
+    rows = sorted((f for f in api.functions.values()
+                   if since is None or f.version == since),
                   key=lambda f: (f.binding.pymodule, f.binding.cls or "", f.name))
     for function in rows:
         b = function.binding
@@ -32,12 +35,13 @@ def report(api, out=None) -> None:
             line += ": " + b.reason
         out.write(line.rstrip() + "\n")
     counts = {s: 0 for s in STATUS_ORDER}
-    for function in api.functions.values():
+    for function in rows:
         counts[function.binding.status] = counts.get(function.binding.status, 0) + 1
-    out.write("\ntotal %d functions: %d generated, %d hand-written done, "
+    heading = "total" if since is None else "libvirt %d.%d.%d added" % since
+    out.write("\n%s %d functions: %d generated, %d hand-written done, "
               "%d hand-written pending, %d omitted (as in libvirt-python), "
               "%d left out (types unknown to the generator)\n"
-              % (len(api.functions), counts["generated"], counts["handwritten"],
+              % (heading, len(rows), counts["generated"], counts["handwritten"],
                  counts["pending"], counts["omitted"], counts["unsupported"]))
 
 
@@ -47,6 +51,8 @@ def main(argv=None) -> int:
     parser.add_argument("--api-dir", help="directory holding libvirt*-api.xml "
                         "(default: located with pkg-config; env LIBVIRT_API_XML_DIR)")
     parser.add_argument("--report", action="store_true")
+    parser.add_argument("--since", metavar="X.Y.Z",
+                        help="with --report: only what this libvirt release added")
     parser.add_argument("--emit", choices=["cdef", "python"])
     parser.add_argument("--mode", choices=["api", "abi"], default="api",
                         help="the build mode --emit cdef declares for")
@@ -68,7 +74,7 @@ def main(argv=None) -> int:
     elif args.emit == "python":
         sys.stdout.write(python)
     if args.report:
-        report(api)
+        report(api, since=parse_version(args.since) if args.since else None)
     if args.time:
         sys.stderr.write("parse %.3f s, annotate %.3f s, emit %.3f s, total %.3f s\n"
                          % (parsed - started, annotated - parsed,

@@ -118,3 +118,10 @@ def test_installed_api_generates_a_valid_cdef():
     annotate(model)
     cffi.FFI().cdef(emit_cdef.emit_cdef(model, (9, 0, 0)))
     assert len(model.functions) > 500
+
+
+def test_report_of_one_release(api, capsys):
+    report(api, since=(99, 0, 0))
+    out = capsys.readouterr().out
+    assert "virStoragePoolGetFuture" in out and "virStoragePoolGetInfo" not in out
+    assert out.splitlines()[-1].startswith("libvirt 99.0.0 added 2 functions:")
