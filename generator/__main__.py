@@ -1,7 +1,9 @@
 """python -m generator: inspect the model or write what it generates.
 
   --report            every function: class, Python name, status; then totals
-  --emit cdef|python  print the cffi declarations or the wrapper module
+  --emit cdef|python|model-json
+                      print the cffi declarations, the wrapper module, or the
+                      annotated model as JSON (schema: generator/export.py)
   --time              how long parsing, annotating and emitting take
 """
 
@@ -11,7 +13,7 @@ import argparse
 import sys
 import time
 
-from . import emit_cdef, emit_python
+from . import emit_cdef, emit_python, export
 from .annotate import annotate
 from .build import target_version
 from .model import parse_version
@@ -53,7 +55,8 @@ def main(argv=None) -> int:
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--since", metavar="X.Y.Z",
                         help="with --report: only what this libvirt release added")
-    parser.add_argument("--emit", choices=["cdef", "python"])
+    parser.add_argument("--emit", choices=["cdef", "python", "model-json"],
+                        help="model-json: the annotated model (schema in generator/export.py)")
     parser.add_argument("--mode", choices=["api", "abi"], default="api",
                         help="the build mode --emit cdef declares for")
     parser.add_argument("--time", action="store_true")
@@ -73,6 +76,8 @@ def main(argv=None) -> int:
         sys.stdout.write(cdef)
     elif args.emit == "python":
         sys.stdout.write(python)
+    elif args.emit == "model-json":
+        sys.stdout.write(export.model_json(api))
     if args.report:
         report(api, since=parse_version(args.since) if args.since else None)
     if args.time:

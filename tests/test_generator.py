@@ -125,3 +125,27 @@ def test_report_of_one_release(api, capsys):
     out = capsys.readouterr().out
     assert "virStoragePoolGetFuture" in out and "virStoragePoolGetInfo" not in out
     assert out.splitlines()[-1].startswith("libvirt 99.0.0 added 2 functions:")
+
+
+def test_model_json_export(api):
+    from generator.export import SCHEMA, SCHEMA_VERSION, model_json
+    import json
+    text = model_json(api)
+    assert text == model_json(api)                      # deterministic
+    model = json.loads(text)
+    assert (model["schema"], model["schema_version"]) == (SCHEMA, SCHEMA_VERSION)
+    assert model["libvirt"] == {"libvirt": "9.1.2"}
+    info = next(f for f in model["functions"] if f["name"] == "virStoragePoolGetInfo")
+    assert [(a["name"], a["direction"], a["kind"]) for a in info["args"]] == [
+        ("pool", "in", "self"), ("info", "out", "out-struct")]
+    assert info["binding"]["class"] == "virStoragePool"
+    assert info["binding"]["python_name"] == "info"
+    xml = next(f for f in model["functions"] if f["name"] == "virStoragePoolGetXMLDesc")
+    assert xml["returns"]["ownership"] == "caller"
+    name = next(f for f in model["functions"] if f["name"] == "virStoragePoolGetName")
+    assert name["returns"]["ownership"] == "library"
+    alias = next(e for e in model["enums"] if e["name"] == "virPoolAlias")
+    assert alias["values"] == [{"name": "VIR_POOL_ALIAS_ON", "value": 1, "since": "1.0.0",
+                                "doc": "", "alias_of": "VIR_POOL_ON"}]
+    assert {"name": "VIR_LABEL_LEN", "header": "libvirt-host", "since": "0.2.0",
+            "value": 5} in model["macros"]
