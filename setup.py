@@ -10,7 +10,7 @@ from setuptools.command.build_py import build_py
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from generator import build  # noqa: E402
+from generator import build, emitters  # noqa: E402
 
 
 class build_py_with_generated(build_py):
@@ -19,7 +19,7 @@ class build_py_with_generated(build_py):
     def run(self):
         super().run()
         mode, _ = build.choose_mode()
-        build.write_python(build.load(), mode, os.path.join(self.build_lib, "libvirt"))
+        emitters.PythonEmitter(mode).write(build.load(), self.build_lib)
 
 
 setup(

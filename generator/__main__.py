@@ -4,6 +4,8 @@
   --emit cdef|python|model-json
                       print the cffi declarations, the wrapper module, or the
                       annotated model as JSON (schema: generator/export.py)
+  --emitter E --output DIR
+                      run an emitter (generator/emitters.py) into DIR
   --time              how long parsing, annotating and emitting take
 """
 
@@ -13,7 +15,7 @@ import argparse
 import sys
 import time
 
-from . import emit_cdef, emit_python, export
+from . import emit_cdef, emit_python, emitters, export
 from .annotate import annotate
 from .build import target_version
 from .model import parse_version
@@ -59,6 +61,11 @@ def main(argv=None) -> int:
                         help="model-json: the annotated model (schema in generator/export.py)")
     parser.add_argument("--mode", choices=["api", "abi"], default="api",
                         help="the build mode --emit cdef declares for")
+    parser.add_argument("--emitter", metavar="NAME|MODULE:CLASS",
+                        help="run an emitter (built-in: cdef, python, model-json; or "
+                             "a generator.emitters.Emitter subclass) into --output")
+    parser.add_argument("--output", metavar="DIR", default=".",
+                        help="where --emitter writes (default: the current directory)")
     parser.add_argument("--time", action="store_true")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -80,6 +87,9 @@ def main(argv=None) -> int:
         sys.stdout.write(export.model_json(api))
     if args.report:
         report(api, since=parse_version(args.since) if args.since else None)
+    if args.emitter:
+        for path in emitters.load(args.emitter)(args.mode).write(api, args.output):
+            sys.stderr.write("wrote %s\n" % path)
     if args.time:
         sys.stderr.write("parse %.3f s, annotate %.3f s, emit %.3f s, total %.3f s\n"
                          % (parsed - started, annotated - parsed,

@@ -1,7 +1,8 @@
 """From the installed libvirt to the files the package is built from.
 
 `choose_mode` decides API or ABI mode; `make_ffi` gives the cffi builder for
-that mode; `write_python` writes the generated Python modules.
+that mode; `python_files` gives the generated Python modules (written by
+generator.emitters.PythonEmitter).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 from . import emit_cdef, emit_libvirtmod, emit_python
 from .annotate import annotate
@@ -116,22 +117,13 @@ def python_files(api: Api, mode: str) -> Dict[str, str]:
     return files
 
 
-def write_python(api: Api, mode: str, package_dir: str) -> List[str]:
-    written = []
-    for name, text in python_files(api, mode).items():
-        path = os.path.join(package_dir, name)
-        with open(path, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        written.append(path)
-    return written
-
-
 def build_inplace(mode: Optional[str] = None) -> str:
     """Generate and compile into the source tree's libvirt/ (for development)."""
     mode = mode or choose_mode()[0]
+    from .emitters import PythonEmitter
     api = load()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    write_python(api, mode, os.path.join(root, "libvirt"))
+    PythonEmitter(mode).write(api, root)
     ffi = make_ffi(api, mode)
     ffi.compile(tmpdir=root, verbose=False)
     return mode

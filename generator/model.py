@@ -61,6 +61,8 @@ class Function:
     # The Python result api-xml gives a hand-written function ('int', 'list',
     # 'virDomainPtr', 'None', ...); libvirtmod's failure value follows it.
     pyreturn: Optional[str] = None
+    # The Python arguments api-xml gives a hand-written function.
+    pyargs: Optional[List[Arg]] = None
     binding: Optional["Binding"] = None
 
 

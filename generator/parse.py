@@ -182,6 +182,7 @@ def parse_project_file(api: Api, path: str) -> None:
             existing.pyname = node.get("pyname")
             existing.cls = node.get("class")
             existing.pyreturn = _return(node).type
+            existing.pyargs = _args(node)
             continue
         api.functions[name] = Function(
             name=name, module=node.get("module") or "libvirt",
@@ -189,7 +190,7 @@ def parse_project_file(api: Api, path: str) -> None:
             version=parse_version(node.get("version")),
             ret=_return(node), args=_args(node), doc=_text(node, "info"),
             handwritten=reason, pyname=node.get("pyname"), cls=node.get("class"),
-            pyreturn=_return(node).type)
+            pyreturn=_return(node).type, pyargs=_args(node))
 
 
 def _int_or_none(text: Optional[str]) -> Optional[int]:

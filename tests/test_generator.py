@@ -149,3 +149,33 @@ def test_model_json_export(api):
                                 "doc": "", "alias_of": "VIR_POOL_ON"}]
     assert {"name": "VIR_LABEL_LEN", "header": "libvirt-host", "since": "0.2.0",
             "value": 5} in model["macros"]
+
+
+def test_emitter_interface_and_the_example_emitter(api, tmp_path):
+    from generator import emitters
+    assert emitters.load("cdef") is emitters.CdefEmitter
+    assert "libvirt-model.json" in emitters.ModelJsonEmitter().emit(api)
+    example = os.path.join(ROOT, "examples", "markdown_emitter.py")
+    markdown = emitters.load(example + ":MarkdownReference")
+    assert issubclass(markdown, emitters.Emitter)
+    written = markdown().write(api, str(tmp_path))
+    text = (tmp_path / "api.md").read_text()
+    assert written == [str(tmp_path / "api.md")]
+    assert "## libvirt.virStoragePool" in text
+    assert "### `XMLDesc(flags=0)`" in text and "C: `virStoragePoolGetInfo`, since libvirt 0.4.1." in text
+    with pytest.raises(ValueError):
+        emitters.load("no-such-emitter")
+
+
+def test_emitter_from_the_command_line(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "generator", "--api-dir", os.path.dirname(FIXTURE),
+         "--emitter", "model-json", "--output", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True)
+    # The fixture directory holds mini-api.xml, not libvirt-api.xml: the
+    # generator says so instead of emitting anything.
+    assert out.returncode != 0 and "libvirt-api.xml not found" in out.stderr
+    out = subprocess.run(
+        [sys.executable, "-m", "generator", "--emitter", "model-json", "--output", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    assert (tmp_path / "libvirt-model.json").exists()

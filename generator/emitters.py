@@ -1,0 +1,98 @@
+"""The emitter interface: how anything is generated from the model.
+
+An emitter is a class with a `name` and an `emit(api)` that returns the
+files it makes, {relative path: text}; it reads only the annotated model
+(generator.model.Api, after generator.annotate.annotate). This project's own
+outputs are emitters too, and any other can be run from the command line:
+
+    python -m generator --emitter markdown_emitter:MarkdownReference --output DIR
+
+where the part before the colon is an importable module (a file path ending
+in .py works too) and the part after it the Emitter subclass.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from typing import Dict
+
+from . import emit_cdef, export
+from .build import python_files, target_version
+from .model import Api
+
+
+class Emitter:
+    """Base class: subclass it, set `name`, implement `emit`."""
+
+    name = "emitter"
+
+    def __init__(self, mode: str = "api") -> None:
+        self.mode = mode        # the build mode ("api" or "abi") to emit for
+
+    def emit(self, api: Api) -> Dict[str, str]:
+        """{path relative to the output directory: file text}."""
+        raise NotImplementedError
+
+    def write(self, api: Api, directory: str) -> list:
+        written = []
+        for path, text in sorted(self.emit(api).items()):
+            target = os.path.join(directory, path)
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+            with open(target, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            written.append(target)
+        return written
+
+
+class CdefEmitter(Emitter):
+    """The cffi declarations both build modes use."""
+
+    name = "cdef"
+
+    def emit(self, api):
+        return {"libvirt-cdef.h": emit_cdef.emit_cdef(api, target_version(api, self.mode))}
+
+
+class PythonEmitter(Emitter):
+    """The generated modules of the libvirt package."""
+
+    name = "python"
+
+    def emit(self, api):
+        return {os.path.join("libvirt", name): text
+                for name, text in python_files(api, self.mode).items()}
+
+
+class ModelJsonEmitter(Emitter):
+    """The annotated model as JSON (schema in generator/export.py)."""
+
+    name = "model-json"
+
+    def emit(self, api):
+        return {"libvirt-model.json": export.model_json(api)}
+
+
+BUILTIN = {cls.name: cls for cls in (CdefEmitter, PythonEmitter, ModelJsonEmitter)}
+
+
+def load(spec: str):
+    """An emitter class by built-in name, or 'module:Class' ('path.py:Class')."""
+    if spec in BUILTIN:
+        return BUILTIN[spec]
+    module_name, _, class_name = spec.partition(":")
+    if not class_name:
+        raise ValueError("emitter %r: use a built-in name (%s) or module:Class"
+                         % (spec, ", ".join(sorted(BUILTIN))))
+    if module_name.endswith(".py"):
+        loader = importlib.util.spec_from_file_location(
+            os.path.splitext(os.path.basename(module_name))[0], module_name)
+        module = importlib.util.module_from_spec(loader)
+        loader.loader.exec_module(module)
+    else:
+        module = importlib.import_module(module_name)
+    emitter = getattr(module, class_name)
+    if not (isinstance(emitter, type) and issubclass(emitter, Emitter)):
+        raise TypeError("%s is not a generator.emitters.Emitter subclass" % spec)
+    return emitter
