@@ -69,7 +69,20 @@ RETURN_NONE_ON_NULL = {
 }
 
 # Functions after which the object's handle is no longer the caller's.
-RELEASES_HANDLE = {"virConnectClose"}
+RELEASES_HANDLE = {"virConnectClose", "virAdmConnectClose"}
+
+# The function releasing each class's handles where it is not <class>Free.
+CLOSE_FUNCTIONS = {"virConnect": "virConnectClose",
+                   "virAdmConnect": "virAdmConnectClose"}
+
+# API modules whose functions are all module functions, never methods
+# (libvirt-python's libvirt_qemu and libvirt_lxc).
+MODULE_FUNCTIONS_ONLY = {"libvirt-qemu", "libvirt-lxc"}
+
+# API modules whose wrappers give flags and optional arguments defaults:
+# libvirt-python's main module (not its qemu/lxc ones), and libvirt_admin,
+# which libvirt-python lacks and which follows the main module's style.
+DEFAULTS_MODULES = {"libvirt", "libvirt-admin"}
 
 # Return-value tests libvirt documents differently from "-1 on error".
 ZERO_ON_ERROR = {"virDomainGetMaxMemory", "virNodeGetFreeMemory"}
@@ -84,13 +97,16 @@ class _Unsupported(Exception):
 
 
 # The runtime base class (libvirt/_objects.py) of each kind of object;
-# the others are "ConnectionChild".
+# the others are "ConnectionChild". One written as module.Class is in that
+# module of libvirt/ instead (libvirt_admin's, in libvirt/_admin.py).
 RUNTIME_BASES = {"virConnect": "Connection", "virDomain": "Domain",
                  "virNetwork": "Network", "virSecret": "Secret",
                  "virStorageVol": "StorageVolume", "virStream": "Stream",
                  "virDomainSnapshot": "DomainChild",
                  "virDomainCheckpoint": "DomainChild",
-                 "virNetworkPort": "NetworkChild"}
+                 "virNetworkPort": "NetworkChild",
+                 "virAdmConnect": "_admin.AdminConnection",
+                 "virAdmClient": "_admin.AdminClient"}
 
 
 # C types every compiler knows; any other type must be declared by the API.
@@ -146,19 +162,18 @@ def annotate(api: Api) -> None:
         if cls not in api.structs:
             continue        # a handle this API does not have
         parent = names.PARENT_CLASS.get(cls, "virConnect")
-        free = "virConnectClose" if cls == "virConnect" else cls + "Free"
+        free = CLOSE_FUNCTIONS.get(cls, cls + "Free")
         free = free if free in api.functions else None
         base = RUNTIME_BASES.get(cls, "ConnectionChild")
-        api.classes[cls] = PyClass(cls, "libvirt", base, free, parent)
+        module = api.structs[cls].module
+        api.classes[cls] = PyClass(cls, PY_MODULES.get(module, module), base,
+                                   free, parent)
     for function in api.functions.values():
         function.binding = bind(api, function, known)
 
 
 def bind(api: Api, function: Function, known: set) -> Binding:
     pymodule = PY_MODULES.get(function.module, function.module)
-    if function.module == "libvirt-admin":
-        return Binding("pending", "libvirt_admin module (issue 5)",
-                       pymodule=pymodule)
     for pattern, reason in OMITTED_PATTERNS:
         if pattern.match(function.name):
             return Binding("omitted", reason, pymodule=pymodule)
@@ -172,8 +187,8 @@ def bind(api: Api, function: Function, known: set) -> Binding:
         return Binding("unsupported", "unknown type %s" % ", ".join(missing),
                        pymodule=pymodule)
     cls, index = names.owner(function.name, [a.type for a in function.args])
-    if function.module != "libvirt":
-        cls, index = None, -1      # qemu/lxc functions are module functions
+    if function.module in MODULE_FUNCTIONS_ONLY:
+        cls, index = None, -1
     if cls and function.name == cls + "Free":
         return Binding("omitted", _FREE, pymodule=pymodule, cls=cls)
     cls = function.cls or cls
@@ -305,8 +320,8 @@ def _bind_args(api: Api, function: Function, binding: Binding,
             bound.append(ArgBinding(arg.name, "out-struct", struct.name))
         else:
             raise _Unsupported("argument %s of type '%s'" % (arg.name, arg.type))
-        # libvirt-python gives defaults only in the main module's wrappers.
-        if (arg.name == "flags" or _is_optional(arg.info)) and function.module == "libvirt":
+        if (arg.name == "flags" or _is_optional(arg.info)) \
+                and function.module in DEFAULTS_MODULES:
             last = bound[-1]
             if last.kind == "int":
                 last.default = "0"

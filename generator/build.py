@@ -107,8 +107,9 @@ def python_files(api: Api, mode: str) -> Dict[str, str]:
     ]
     files = {"_generated.py": emit_python.emit_module(api, "libvirt"),
              "_build_info.py": "\n".join(info) + "\n"}
-    # libvirt_qemu and libvirt_lxc (top-level modules) import these.
-    for module, name in (("libvirt-qemu", "qemu"), ("libvirt-lxc", "lxc")):
+    # libvirt_qemu, libvirt_lxc and libvirt_admin (top-level modules) import these.
+    for module, name in (("libvirt-qemu", "qemu"), ("libvirt-lxc", "lxc"),
+                         ("libvirt-admin", "admin")):
         if module in api.sources:
             files["_generated_%s.py" % name] = emit_python.emit_module(
                 api, "libvirt_" + name)

@@ -148,6 +148,8 @@ def emit_libvirtmod(api: Api, pymodule: str) -> str:
     if pymodule == "libvirt":
         out.append("\n# Releasing a handle, and its address (libvirt-python's c_pointer()).")
         for cls in api.classes.values():
+            if cls.pymodule != pymodule:
+                continue        # libvirt_admin's: libvirt-python has no such module
             free = api.functions.get(cls.free) if cls.free else None
             if free is not None and free.binding.status not in ("generated", "handwritten"):
                 out.append("%s = _rt.freer(%r, %r)" % (free.name, free.name, free.version))

@@ -11,7 +11,7 @@ import re
 import textwrap
 from typing import List
 
-from .annotate import event_callback_types
+from .annotate import PY_MODULES, event_callback_types
 from .model import Api, Binding, Function
 from .parse import macro_int_values
 
@@ -55,8 +55,13 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
                         and f.binding.status == "generated"),
                        key=lambda f: f.name)
     out: List[str] = [HEADER.format(version=api.sources.get("libvirt", "?"))]
-    if pymodule != "libvirt":
-        out.append("from ._generated import %s\n" % ", ".join(sorted(api.classes)))
+    classes = [cls for cls in api.classes.values() if cls.pymodule == pymodule]
+    bases = sorted({cls.base.split(".")[0] for cls in classes if "." in cls.base})
+    if bases:
+        out.append("from . import %s\n" % ", ".join(bases))
+    imported = _imported_classes(api, functions, pymodule)
+    if imported:
+        out.append("from ._generated import %s\n" % ", ".join(imported))
     out.append('_ULONG_MAX = 2 ** (8 * _ffi.sizeof("unsigned long")) - 1\n')
     out.append("# The C functions, bound once.")
     needed = set()
@@ -70,9 +75,12 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
         out.append("_%s = _function(%r, %r, %r)"
                    % (name, f.module, name, f.version))
     out.append("\n# The destructors ffi.gc attaches to each class's handles.")
-    for cls in api.classes.values():
+    for cls in classes:
         if cls.free:
-            out.append("_release_%s = _core.releaser(%r, %r)" % (cls.name, cls.name, cls.free))
+            module = api.functions[cls.free].module
+            extra = "" if module == "libvirt" else ", %r" % module
+            out.append("_release_%s = _core.releaser(%r, %r%s)"
+                       % (cls.name, cls.name, cls.free, extra))
     out.append("")
     out.append(_ctypes(api, functions))
 
@@ -81,10 +89,9 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
                            key=lambda f: f.binding.pyname):
         out.append(_emit_function(api, function, method=False))
 
-    for cls in api.classes.values():
-        if cls.pymodule != pymodule:
-            continue
-        out.append("\nclass %s(_objects.%s):" % (cls.name, cls.base))
+    for cls in classes:
+        base = cls.base if "." in cls.base else "_objects." + cls.base
+        out.append("\nclass %s(%s):" % (cls.name, base))
         if cls.free:
             out.append("    _release = staticmethod(_release_%s)\n" % cls.name)
         methods = sorted((f for f in functions if f.binding.cls == cls.name),
@@ -92,12 +99,15 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
         for function in methods:
             out.append(textwrap.indent(
                 _emit_function(api, function, method=True), "    "))
-    names_ = [cls.name for cls in api.classes.values() if cls.pymodule == pymodule]
+    names_ = [cls.name for cls in classes]
     if names_:
         out.append("\n_core.classes.update(%s)" % ", ".join("%s=%s" % (n, n) for n in names_))
+    events = {enum: ids for enum, ids in event_callback_types(api).items()
+              if _enum_pymodule(api, enum) == pymodule}
+    if events:
         out.append("\n# The callback type libvirt calls for each event ID.")
         out.append("_core.event_callback_types.update({")
-        for enum, ids in event_callback_types(api).items():
+        for enum, ids in events.items():
             out.append("    %r: {" % enum)
             out.extend("        %d: %r," % item for item in ids.items())
             out.append("    },")
@@ -108,9 +118,25 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
     if pymodule != "libvirt":
         # Only this module's own names: not the classes it imports.
         public = sorted([f.binding.pyname for f in functions if f.binding.cls is None]
-                        + [line.split(" = ")[0] for line in constants])
+                        + names_ + [line.split(" = ")[0] for line in constants])
         out.append("\n__all__ = [%s]" % ", ".join(repr(name) for name in public))
     return "\n".join(out) + "\n"
+
+
+def _enum_pymodule(api: Api, enum: str) -> str:
+    """The Python module of an enum type's values."""
+    module = next(v.module for v in api.enums.values() if v.enum == enum)
+    return PY_MODULES.get(module, module)
+
+
+def _imported_classes(api: Api, functions: List[Function], pymodule: str) -> List[str]:
+    """The main module's classes this module's functions take or return."""
+    used = set()
+    for function in functions:
+        b = function.binding
+        used.update([b.cls, b.ret_cls] + [a.cls for a in b.args])
+    return sorted(name for name in used if name in api.classes
+                  and api.classes[name].pymodule != pymodule)
 
 
 def _ctypes(api: Api, functions: List[Function]) -> str:
@@ -151,9 +177,7 @@ def _ctype_name(ctype: str) -> str:
 
 
 def _constants(api: Api, pymodule: str) -> List[str]:
-    modules = {m for m, p in (("libvirt", "libvirt"), ("libvirt-qemu", "libvirt_qemu"),
-                               ("libvirt-lxc", "libvirt_lxc"),
-                               ("libvirt-admin", "libvirt_admin")) if p == pymodule}
+    modules = {m for m, p in PY_MODULES.items() if p == pymodule}
     lines = []
     # libvirt-python leaves out each enum's _LAST sentinel (its highest
     # value): it changes with every release that extends the enum.
@@ -258,7 +282,7 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
         lines += body
         return "\n".join(lines) + "\n"
     body.append("    ret = " + call)
-    body += ["    " + line for line in _error_test(b, failed)]
+    body += ["    " + line for line in _error_test(b, failed, function.ret.type)]
     body += ["    " + line for line in _result(api, function, outs)]
     lines += body
     return "\n".join(lines) + "\n"
@@ -321,11 +345,12 @@ def _count_call(api: Api, function: Function) -> str:
     return "_%s(%s)" % (b.count_function, ", ".join(parts))
 
 
-def _error_test(b: Binding, failed: str) -> List[str]:
+def _error_test(b: Binding, failed: str, rtype: str) -> List[str]:
     if b.errors == "minus-one":
         return ["if ret == -1:", "    " + failed]
     if b.errors == "minus-one-unsigned":
-        return ["if ret == %s:" % _UNSIGNED_MAX.get(b.ret_kind, "-1"), "    " + failed]
+        # (unsigned type) -1 is the type's maximum as cffi returns it.
+        return ["if ret == %s:" % _UNSIGNED_MAX.get(rtype, "-1"), "    " + failed]
     if b.errors == "zero-with-error":
         return ["if ret == 0 and _has_error():", "    " + failed]
     if b.errors == "null":
@@ -376,7 +401,7 @@ def _out_values(api: Api, arg) -> List[str]:
     if arg.kind == "out-uuidstr":
         return ["_string(%s).decode()" % name]
     if arg.kind == "out-str":
-        return ["_take_string(%s[0])" % name]
+        return ["_take_string(%s[0]) if %s[0] else None" % (name, name)]
     struct = api.structs[arg.ctype]
     values = []
     for field in struct.fields:

@@ -14,6 +14,8 @@ CLASS_ORDER = [
     "virStoragePool", "virStorageVol", "virConnect", "virNodeDevice",
     "virSecret", "virNWFilter", "virNWFilterBinding", "virStream",
     "virDomainCheckpoint", "virDomainSnapshot",
+    # libvirt-admin (libvirt_admin): the daemon, its servers, their clients
+    "virAdmConnect", "virAdmServer", "virAdmClient",
 ]
 
 # Class -> the class of the object it is created from (its "parent").
@@ -22,12 +24,16 @@ PARENT_CLASS = {
     "virDomainCheckpoint": "virDomain",
     "virDomainSnapshot": "virDomain",
     "virNetworkPort": "virNetwork",
+    "virAdmConnect": None,
+    "virAdmServer": "virAdmConnect",
+    "virAdmClient": "virAdmServer",
 }
 
 # How an object refers to the object it was made from, from inside a method
 # (libvirt/_objects.py keeps a domain's or a network's children's in _parent).
 PARENT_ATTRIBUTE = {"virConnect": "_conn", "virDomain": "_parent",
-                    "virNetwork": "_parent"}
+                    "virNetwork": "_parent", "virAdmConnect": "_conn",
+                    "virAdmServer": "_parent"}
 
 # Functions whose handle is argument 1 but which still are not methods of
 # that handle's class.
@@ -67,6 +73,13 @@ PREFIX_RULES = [
     ("virNodeDeviceLookup", 3, 1), ("virNodeDeviceCreateXML", 3, 1),
     ("virNodeDeviceDefine", 3, 1), ("virNodeDevice", 13, 1),
     ("virNode", 7, 1), ("virConnect", 10, 1),
+    # libvirt_admin (libvirt-python has none; its rules carried over): the
+    # connection keeps "get" as virConnect does (getURI), servers and
+    # clients drop it as the other objects do (name(), info()), and module
+    # functions lose the "virAdm" prefix (open(), getVersion()).
+    ("virAdmConnect", 13, 1), ("virAdmServerGet", 15, 1),
+    ("virAdmServer", 12, 1), ("virAdmClientGet", 15, 1),
+    ("virAdmClient", 12, 1), ("virAdm", 6, 1),
 ]
 
 # Names the prefix rules cannot produce.

@@ -188,13 +188,13 @@ def release(free, handle) -> None:
         pending_free(pending)
 
 
-def releaser(cls_name: str, free_name: str):
+def releaser(cls_name: str, free_name: str, module: str = "libvirt"):
     """The destructor ffi.gc attaches to the handles of one class. API mode
     has it compiled (lvc_release_*, see the generator's emit_cdef); ABI mode
-    runs release() above."""
+    runs release() above, with the free function of API module `module`."""
     if _api_lib is not None:
         return getattr(_api_lib, "lvc_release_" + cls_name)
-    free = getattr(_libvirt, free_name)
+    free = getattr(library(module), free_name)
     return lambda handle: release(free, handle)
 
 
