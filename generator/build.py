@@ -88,7 +88,12 @@ def make_ffi(api: Api, mode: str):
             API_MODULE, emit_cdef.emit_set_source(api, version),
             # -O0: the generated C only marshals arguments; optimising it
             # changed no measured call time and doubled the compile time.
-            extra_compile_args=cflags + ["-Wno-deprecated-declarations", "-O0"],
+            # Errors, not warnings, where a declaration disagrees with
+            # libvirt's headers in a way the compiler can only warn about.
+            extra_compile_args=cflags + [
+                "-Wno-deprecated-declarations", "-O0",
+                "-Werror=incompatible-pointer-types", "-Werror=pointer-sign",
+                "-Werror=int-conversion", "-Werror=discarded-qualifiers"],
             # Every library stays needed although all references to it are
             # weak (see emit_set_source); --as-needed would drop them.
             extra_link_args=["-Wl,--no-as-needed"] + libs)
