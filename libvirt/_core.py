@@ -151,14 +151,22 @@ def has_error() -> bool:
     return bool(_virGetLastError())
 
 
+# C function name -> whether the loaded libvirt has it, for every function
+# the binding bound (see function_available).
+bound = {}
+
+
 def function(module: str, name: str, since):
     """The C function `name`, or a stand-in that raises FunctionNotAvailable
     when the loaded libvirt predates it."""
     if since <= RUNTIME_VERSION:
         try:
-            return getattr(library(module), name)
-        except AttributeError:      # not declared or not in the library
+            found = getattr(library(module), name)
+            bound[name] = True
+            return found
+        except (AttributeError, ffi.error):     # not declared, not in the library
             pass
+    bound[name] = False
 
     def unavailable(*args, **kwargs):
         raise FunctionNotAvailable(name, since)

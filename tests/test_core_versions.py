@@ -1,0 +1,43 @@
+"""What the binding tells about libvirt versions: libvirt.getVersion(), and
+libvirt_cffi's answers on the loaded library."""
+
+import subprocess
+
+import pytest
+
+import libvirt
+import libvirt_cffi
+
+
+def _pkg_config_version():
+    text = subprocess.run(["pkg-config", "--modversion", "libvirt"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    major, minor, micro = (int(part) for part in text.split("."))
+    return major, minor, micro
+
+
+def test_versions_agree():
+    version = _pkg_config_version()
+    number = version[0] * 1000000 + version[1] * 1000 + version[2]
+    assert libvirt.getVersion() == number
+    assert libvirt_cffi.RUNTIME_VERSION == version
+    assert libvirt_cffi.BUILT_FOR == version
+    assert libvirt_cffi.MODE in ("api", "abi")
+
+
+def test_function_available():
+    assert libvirt_cffi.function_available("virConnectOpen")
+    assert libvirt_cffi.function_available("virDomainFDAssociate")       # 9.0.0
+    assert libvirt_cffi.function_available("virDomainQemuMonitorCommand")
+    assert not libvirt_cffi.function_available("virNoSuchFunction")
+    with pytest.raises(TypeError):
+        libvirt_cffi.function_available(None)
+
+
+def test_missing_function_error():
+    missing = libvirt._core.function("libvirt", "virFromTheFuture", (99, 0, 0))
+    with pytest.raises(libvirt_cffi.FunctionNotAvailable) as caught:
+        missing()
+    assert isinstance(caught.value, libvirt.libvirtError)
+    assert isinstance(caught.value, NotImplementedError)
+    assert not libvirt_cffi.function_available("virFromTheFuture")
