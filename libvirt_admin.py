@@ -21,3 +21,10 @@ admin connection is not caught.
 from libvirt import libvirtError  # noqa: F401
 from libvirt._generated_admin import *  # noqa: F401,F403
 from libvirt._admin import open  # noqa: F401,A004
+
+
+def __getattr__(name):
+    """The enum classes of this module's enum types, made on first access
+    (see libvirt/__init__.py)."""
+    from libvirt._enums import get
+    return get(__name__, name)

@@ -4,3 +4,10 @@ binding; lxcOpenNamespace is written by hand (libvirt/_qemu_lxc.py)."""
 
 from libvirt._generated_lxc import *  # noqa: F401,F403
 from libvirt._qemu_lxc import lxcOpenNamespace  # noqa: F401
+
+
+def __getattr__(name):
+    """The enum classes of this module's enum types, made on first access
+    (see libvirt/__init__.py)."""
+    from libvirt._enums import get
+    return get(__name__, name)

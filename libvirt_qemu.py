@@ -7,3 +7,10 @@ from libvirt._generated_qemu import *  # noqa: F401,F403
 from libvirt._qemu_lxc import (  # noqa: F401
     qemuMonitorCommandWithFiles, qemuMonitorEventDeregister,
     qemuMonitorEventRegister)
+
+
+def __getattr__(name):
+    """The enum classes of this module's enum types, made on first access
+    (see libvirt/__init__.py)."""
+    from libvirt._enums import get
+    return get(__name__, name)

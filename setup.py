@@ -14,12 +14,15 @@ from generator import build, emitters  # noqa: E402
 
 
 class build_py_with_generated(build_py):
-    """Also write the generated Python modules into the built package."""
+    """Also write the generated Python modules and the type stubs (PEP 561)
+    into the built package."""
 
     def run(self):
         super().run()
         mode, _ = build.choose_mode()
-        emitters.PythonEmitter(mode).write(build.load(), self.build_lib)
+        api = build.load()
+        emitters.PythonEmitter(mode).write(api, self.build_lib)
+        emitters.StubEmitter(mode).write(api, self.build_lib)
 
 
 setup(

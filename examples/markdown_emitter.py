@@ -8,8 +8,10 @@ arguments a caller passes, status) and libvirt's own documentation and
 since-versions.
 """
 
+from typing import Dict, List, Tuple, cast
+
 from generator.emitters import Emitter
-from generator.model import version_str
+from generator.model import Api, Binding, Function, version_str
 
 INPUT_KINDS = {"int", "double", "str", "handle", "uuid", "in-params"}
 
@@ -17,8 +19,8 @@ INPUT_KINDS = {"int", "double", "str", "handle", "uuid", "in-params"}
 class MarkdownReference(Emitter):
     name = "markdown"
 
-    def emit(self, api):
-        sections = {}
+    def emit(self, api: Api) -> Dict[str, str]:
+        sections: Dict[Tuple[str, str], List[Function]] = {}
         for function in api.functions.values():
             b = function.binding
             if b is None or b.status not in ("generated", "handwritten"):
@@ -30,12 +32,12 @@ class MarkdownReference(Emitter):
                  % api.sources.get("libvirt", "?"), ""]
         for (module, owner), functions in sorted(sections.items()):
             lines += ["## %s" % (owner if owner == module else "%s.%s" % (module, owner)), ""]
-            for function in sorted(functions, key=lambda f: f.binding.pyname):
+            for function in sorted(functions, key=lambda f: cast(Binding, f.binding).pyname):
                 lines += self.entry(function)
         return {"api.md": "\n".join(lines) + "\n"}
 
-    def entry(self, function):
-        b = function.binding
+    def entry(self, function: Function) -> List[str]:
+        b = cast(Binding, function.binding)     # emit() passes bound functions
         if b.status == "generated":
             params = [a.name + ("=%s" % a.default if a.default is not None else "")
                       for a in b.args if a.kind in INPUT_KINDS]

@@ -15,6 +15,7 @@ import sys
 import tempfile
 
 import libvirt
+import libvirt_cffi
 
 POOL_STATES = {libvirt.VIR_STORAGE_POOL_INACTIVE: "inactive",
                libvirt.VIR_STORAGE_POOL_BUILDING: "building",
@@ -34,7 +35,7 @@ VOLUME_XML = """<volume>
 </volume>"""
 
 
-def describe(pool) -> str:
+def describe(pool: libvirt.virStoragePool) -> str:
     state, capacity, allocation, available = pool.info()
     return ("state=%s active=%d persistent=%d autostart=%d capacity=%d "
             "allocation=%d available=%d" % (
@@ -43,7 +44,7 @@ def describe(pool) -> str:
                 available))
 
 
-def copy_through_streams(conn, vol) -> None:
+def copy_through_streams(conn: libvirt.virConnect, vol: libvirt.virStorageVol) -> None:
     """Upload bytes into a volume and download them back."""
     data = bytes(range(256)) * 4096         # 1 MiB
     try:
@@ -69,7 +70,7 @@ def copy_through_streams(conn, vol) -> None:
 def run(uri: str, workdir: str, name: str) -> None:
     conn = libvirt.open(uri)
     print("connected to %s (libvirt %d, binding mode %s)"
-          % (conn.getURI(), libvirt.getVersion(), libvirt._core.MODE))
+          % (conn.getURI(), libvirt.getVersion(), libvirt_cffi.MODE))
     path = os.path.join(workdir, name)
 
     pool = conn.storagePoolDefineXML(POOL_XML.format(name=name, path=path), 0)
@@ -113,7 +114,7 @@ def main() -> int:
     if args.daemon:
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))), "tools"))
-        from private_libvirtd import PrivateLibvirtd
+        from private_libvirtd import PrivateLibvirtd  # type: ignore[import-not-found]
         with PrivateLibvirtd() as daemon:
             print("started a private libvirtd (storage driver only) as %s" % daemon.user)
             run(daemon.uri, daemon.workdir, args.name)

@@ -95,12 +95,19 @@ def bound_functions(api: Api, pymodule: str) -> List[Function]:
                    and f.name not in PYTHON_ONLY), key=libvirtmod_name)
 
 
+def _result_kind(function: Function) -> str:
+    """The api-xml result of a hand-written function, its element type left
+    out ('list[str]' -> 'list'): what libvirtmod's conversions follow."""
+    result = function.pyreturn or ""
+    return "list" if result.startswith("list[") else result
+
+
 def failure_value(function: Function) -> Optional[str]:
     """Source text of what libvirtmod returns when the call fails; None
     when the method never reports a failure (libvirtError)."""
     b = function.binding
     if b.status == "handwritten":
-        result = function.pyreturn or ""
+        result = _result_kind(function)
         if result == "int" or (result == "None" and function.ret.type == "int"):
             return "-1"
         return "None"
@@ -210,7 +217,7 @@ def _emit_handwritten(function: Function, name: str) -> str:
     if b.cls:
         params.insert(0, "handle")
         call = "_m_%s(_%s(handle), *map(_arg, args))" % (name, b.cls)
-    result = function.pyreturn or ""
+    result = _result_kind(function)
     success = None
     if result.endswith("Ptr"):
         call = "_take(%s)" % call

@@ -18,7 +18,7 @@ import importlib.util
 import os
 from typing import Dict
 
-from . import emit_cdef, export
+from . import emit_cdef, emit_stubs, export
 from .build import python_files, target_version
 from .model import Api
 
@@ -74,7 +74,19 @@ class ModelJsonEmitter(Emitter):
         return {"libvirt-model.json": export.model_json(api)}
 
 
-BUILTIN = {cls.name: cls for cls in (CdefEmitter, PythonEmitter, ModelJsonEmitter)}
+class StubEmitter(Emitter):
+    """PEP 561 type stubs: libvirt/__init__.pyi, libvirt_qemu.pyi,
+    libvirt_lxc.pyi, libvirt_admin.pyi, libvirtaio.pyi and libvirt/py.typed,
+    relative to the directory the package is installed in."""
+
+    name = "stubs"
+
+    def emit(self, api):
+        return emit_stubs.emit_stubs(api)
+
+
+BUILTIN = {cls.name: cls for cls in (CdefEmitter, PythonEmitter, ModelJsonEmitter,
+                                     StubEmitter)}
 
 
 def load(spec: str):

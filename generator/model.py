@@ -34,6 +34,8 @@ class Arg:
     name: str
     type: str            # the C type exactly as libvirt's XML spells it
     info: str = ""
+    # api-xml only: the Python default of a hand-written function's argument
+    default: Optional[str] = None
 
 
 @dataclass

@@ -88,7 +88,7 @@ def _text(element, tag: str) -> str:
 
 
 def _args(element) -> List[Arg]:
-    return [Arg(a.get("name"), a.get("type"), a.get("info") or "")
+    return [Arg(a.get("name"), a.get("type"), a.get("info") or "", a.get("default"))
             for a in element.findall("arg")]
 
 

@@ -13,15 +13,22 @@ _ALIASES = ("_T", "_EventCB", "_TimerCB", "_DomainCB")
 
 def __getattr__(name):
     """libvirt-python's low-level module `libvirtmod` (generated: about a
-    millisecond to import) and its typing aliases (its libvirtaio and test
-    helpers annotate with them), made on first use: typing is slow to
-    import. Any other name is missing without importing anything (`from .
-    import x` asks here first)."""
+    millisecond to import), its typing aliases (its libvirtaio and test
+    helpers annotate with them) and the enum classes of libvirt's enum types
+    (libvirt.virDomainState(1).name == "VIR_DOMAIN_RUNNING"; beside the int
+    constants, which stay ints), made on first use: typing and enum are slow
+    to import. The enum classes stay out of dir() and globals() (libvirt-
+    python has none; its tests take any callable they find in dir() for a
+    function). Any other name is missing without importing anything (`from
+    . import x` asks here first)."""
     if name == "libvirtmod":
         from . import _libvirtmod
         globals()["libvirtmod"] = _libvirtmod
         return _libvirtmod
     if name not in _ALIASES:
+        if name.startswith("vir"):
+            from ._enums import get
+            return get(__name__, name)
         raise AttributeError("module 'libvirt' has no attribute %r" % name)
     import typing
     T = typing.TypeVar("_T")
