@@ -24,8 +24,6 @@ from operator import index as _index
 from . import _callbacks, _core, _events, _objects
 
 _ffi = _core.ffi
-_gc = _ffi.gc
-_new_object = object.__new__
 
 _virAdmConnectOpen = _core.function("libvirt-admin", "virAdmConnectOpen", (2, 0, 0))
 _virAdmConnectRegisterCloseCallback = _core.function(
@@ -86,37 +84,10 @@ def _close_callback():
     return _events.c_callback(_CLOSE_FUNC, _CLOSE_FUNC)
 
 
-class AdminConnection(_objects._Handle):
-    """A connection to a daemon's admin server (libvirt_admin.open()); closed
-    when the Python object goes away, or explicitly with close() or at the
-    end of a `with` block."""
+class AdminConnection(_objects.OwnConnection):
+    """A connection to a daemon's admin server (libvirt_admin.open())."""
 
     __slots__ = ()
-
-    def __init__(self, _obj=None) -> None:
-        self._o = self._owned(_obj)
-
-    @classmethod
-    def _adopt(cls, _parent, handle):
-        obj = _new_object(cls)
-        obj._o = _gc(handle, cls._release)
-        return obj
-
-    def _give_up_handle(self):
-        """The handle, detached from its destructor: the caller closes it.
-        Afterwards `_o` is NULL, which libvirt reports as an invalid
-        connection."""
-        handle = self._o
-        self._o = _ffi.NULL
-        if handle:
-            _gc(handle, None)       # detaches the destructor, in place
-        return handle
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc_value, traceback) -> None:
-        self.close()
 
     def registerCloseCallback(self, cb, opaque):
         """Call cb(conn, reason, opaque) when the connection closes for a

@@ -153,9 +153,10 @@ _virConnGetLastError = _core.function("libvirt", "virConnGetLastError", (0, 1, 0
 _T_virNodeInfo_p = _ffi.typeof("virNodeInfo *")
 
 
-class Connection(_Handle, ConnectionEvents, ConnectionExtra):
-    """A connection; closed when the Python object goes away, as in
-    libvirt-python, or explicitly with close() or a `with` block."""
+class OwnConnection(_Handle):
+    """A connection (to libvirt or to a daemon's admin server): closed when
+    the Python object goes away, as in libvirt-python, or explicitly with
+    close() or a `with` block."""
 
     __slots__ = ()
 
@@ -183,6 +184,12 @@ class Connection(_Handle, ConnectionEvents, ConnectionExtra):
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         self.close()
+
+
+class Connection(OwnConnection, ConnectionEvents, ConnectionExtra):
+    """A libvirt connection."""
+
+    __slots__ = ()
 
     def getInfo(self):
         """[model, memory in MiB, cpus, mhz, nodes, sockets, cores, threads]
