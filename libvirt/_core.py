@@ -65,7 +65,8 @@ RUNTIME_VERSION = _runtime_version()
 
 # --- errors --------------------------------------------------------------------
 
-def _text(pointer):
+def _error_text(pointer):
+    # Lenient: an error message must never fail to become an exception.
     return _string(pointer).decode("utf-8", "replace") if pointer else None
 
 
@@ -80,8 +81,8 @@ def error_tuple(err):
     if not err:
         return None
     code, domain, level, int1, int2 = err.code, err.domain, err.level, err.int1, err.int2
-    message, str1 = _text(err.message), _text(err.str1)
-    str2, str3 = _text(err.str2), _text(err.str3)
+    message, str1 = _error_text(err.message), _error_text(err.str1)
+    str2, str3 = _error_text(err.str2), _error_text(err.str3)
     return (code, domain, message, level, str1, str2, str3, int1, int2)
 
 

@@ -309,14 +309,22 @@ _register_close_callback = method("virConnect", "registerCloseCallback")
 _stream_event_add_callback = method("virStream", "eventAddCallback")
 
 
-def virConnectRegisterCloseCallback(conn, cbData):
-    def relay(_conn, reason, _opaque):
-        target = cbData["conn"]
-        dispatch = getattr(target, "_dispatchCloseCallback", None)
+def _relay_one_value(cbData, owner_key, dispatcher):
+    """A callback(object, value, opaque) that hands `value` to cbData's owner:
+    to its libvirt-python dispatcher method when it has one, else straight
+    to cbData["cb"]."""
+    def relay(_object, value, _opaque):
+        target = cbData[owner_key]
+        dispatch = getattr(target, dispatcher, None)
         if dispatch is not None:
-            dispatch(reason, cbData)
+            dispatch(value, cbData)
         else:
-            cbData["cb"](target, reason, cbData["opaque"])
+            cbData["cb"](target, value, cbData["opaque"])
+    return relay
+
+
+def virConnectRegisterCloseCallback(conn, cbData):
+    relay = _relay_one_value(cbData, "conn", "_dispatchCloseCallback")
     try:
         return _register_close_callback(borrower("virConnect")(conn), relay, None)
     except libvirtError as error:
@@ -324,13 +332,7 @@ def virConnectRegisterCloseCallback(conn, cbData):
 
 
 def virStreamEventAddCallback(stream, events, cbData):
-    def relay(_stream, events, _opaque):
-        target = cbData["stream"]
-        dispatch = getattr(target, "_dispatchStreamEventCallback", None)
-        if dispatch is not None:
-            dispatch(events, cbData)
-        else:
-            cbData["cb"](target, events, cbData["opaque"])
+    relay = _relay_one_value(cbData, "stream", "_dispatchStreamEventCallback")
     try:
         _stream_event_add_callback(borrower("virStream")(stream), events, relay, None)
         return 0
