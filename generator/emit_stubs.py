@@ -63,8 +63,6 @@ CLASS_ATTRIBUTES = {("virStorageVol", "streamBufSize"): "streamBufSize: int"}
 # overloads, (arguments, result), ahead of the api-xml signature.
 OVERLOADS = {"virGetVersion": [("name: None = None", "int"),
                                ("name: str", "tuple[int, int]")]}
-# Aliases libvirt-python keeps: (class, alias) -> the method it names.
-METHOD_ALIASES = {("virDomain", "fDAssociate"): "FDAssociate"}
 
 LIBVIRT_ERROR = '''
 class libvirtError(Exception):
@@ -316,15 +314,14 @@ def _def(name: str, args, result: str, doc: str, method: bool, indent: str) -> L
     return [head] + body
 
 
-def _function_lines(api: Api, function: Function, method: bool, indent: str,
-                    name: Optional[str] = None) -> List[str]:
+def _function_lines(api: Api, function: Function, method: bool, indent: str) -> List[str]:
     b = function.binding
     if function.name in OVERLOADS:
         lines = []
         for params, result in OVERLOADS[function.name]:
             params = ", ".join((["self"] if method else []) + ([params] if params else []))
             lines += [indent + "@overload",
-                      "%sdef %s(%s) -> %s: ..." % (indent, name or b.pyname, params, result)]
+                      "%sdef %s(%s) -> %s: ..." % (indent, b.pyname, params, result)]
         return lines
     if b.status == "generated":
         args = _generated_args(b)
@@ -332,7 +329,7 @@ def _function_lines(api: Api, function: Function, method: bool, indent: str,
     else:
         args = _handwritten_args(function)
         result = python_type(function.pyreturn or "Any")
-    return _def(name or b.pyname, args, result, function.doc, method, indent)
+    return _def(b.pyname, args, result, function.doc, method, indent)
 
 
 # --- modules ---------------------------------------------------------------------
@@ -363,12 +360,8 @@ def _class_lines(api: Api, cls) -> List[str]:
         if owner == cls.name:
             lines.append("    " + line)
     methods = _module_functions(api, cls.pymodule, cls.name)
-    by_name = {f.binding.pyname: f for f in methods}
     for function in methods:
         lines.extend(_function_lines(api, function, True, "    "))
-    for (owner, alias), target in sorted(METHOD_ALIASES.items()):
-        if owner == cls.name and target in by_name:
-            lines.extend(_function_lines(api, by_name[target], True, "    ", alias))
     return lines
 
 

@@ -774,10 +774,6 @@ class DomainExtra:
 
     # --- typed parameters without a getter ---------------------------------
 
-
-    # libvirt-python's own API coverage test derives this name from the C
-    # name (its binding lacks it); FDAssociate is the name its docs give.
-    fDAssociate = FDAssociate
     def migrate3(self, dconn, params, flags=0):
         """Migrate to the host of connection dconn with VIR_MIGRATE_PARAM_*
         parameters from a dict; returns the domain on the destination."""

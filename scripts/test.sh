@@ -16,5 +16,7 @@ for venv in .venv .venv-abi; do
     (cd tests && echo "== tests with $venv ($("../$venv/bin/python" -c \
         'import libvirt._core as c; print(c.MODE)') mode)" &&
         "../$venv/bin/python" -m pytest -p no:cacheprovider -q .) || status=1
+    # Compatibility gate: libvirt-python's own test suite, unmodified.
+    python3 tools/libvirt_python_tests.py --python "$venv/bin/python" || status=1
 done
 exit $status
