@@ -324,6 +324,9 @@ def take_handles(array_pointer, count: int, cls, parent):
     array = array_pointer[0]
     adopt = cls._adopt
     try:
-        return [adopt(parent, array[i]) for i in range(count)]
+        if count <= 0:
+            return []
+        # ffi.unpack reads all the pointers in one C loop.
+        return [adopt(parent, handle) for handle in ffi.unpack(array, count)]
     finally:
         _free(array)

@@ -78,12 +78,12 @@ def _stats_records(conn, records, count):
     """[(virDomain, dict)] from a virDomainStatsRecordPtr array; each
     virDomain takes its own reference. The caller frees the array."""
     adopt = _classes["virDomain"]._adopt
+    to_dict = _typedparams.to_dict
     result = []
-    for i in range(count):
-        record = records[i]
-        _virDomainRef(record.dom)
-        dom = adopt(conn, record.dom)
-        result.append((dom, _typedparams.to_dict(record.params, record.nparams)))
+    for record in (_ffi.unpack(records, count) if count > 0 else ()):
+        dom = record.dom
+        _virDomainRef(dom)
+        result.append((adopt(conn, dom), to_dict(record.params, record.nparams)))
     return result
 
 

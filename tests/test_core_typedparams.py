@@ -53,3 +53,74 @@ def test_unsupported_getter_is_libvirts_error(conn):
     with pytest.raises(libvirt.libvirtError) as caught:
         conn.getMemoryParameters()
     assert caught.value.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT
+
+
+# --- reading arrays: every type at its limits -------------------------------------
+
+def _libvirt_built_array():
+    """An array libvirt itself builds (virTypedParamsAdd*), every type at the
+    edges of its range; returns (array, count, expected dict)."""
+    ffi, lib = libvirt._core.ffi, libvirt._core.library("libvirt")
+    array, count, room = ffi.new("virTypedParameterPtr *"), ffi.new("int *"), ffi.new("int *")
+    expected = {}
+    for field, adder, value in [
+            ("int.min", lib.virTypedParamsAddInt, -2 ** 31),
+            ("int.max", lib.virTypedParamsAddInt, 2 ** 31 - 1),
+            ("uint.max", lib.virTypedParamsAddUInt, 2 ** 32 - 1),
+            ("llong.min", lib.virTypedParamsAddLLong, -2 ** 63),
+            ("llong.minus1", lib.virTypedParamsAddLLong, -1),
+            ("ullong.max", lib.virTypedParamsAddULLong, 2 ** 64 - 1),
+            ("double", lib.virTypedParamsAddDouble, -1.25e-300),
+            ("bool.true", lib.virTypedParamsAddBoolean, 1),
+            ("bool.false", lib.virTypedParamsAddBoolean, 0),
+            ("string", lib.virTypedParamsAddString, "ünïcode"),
+            ("string.empty", lib.virTypedParamsAddString, "")]:
+        raw = value.encode() if isinstance(value, str) else value
+        assert adder(array, count, room, field.encode(), raw) == 0
+        expected[field] = bool(value) if "bool" in field else value
+    return array, count[0], expected
+
+
+def test_to_dict_reads_every_type_as_libvirt_wrote_it():
+    from libvirt._typedparams import to_dict
+    array, count, expected = _libvirt_built_array()
+    try:
+        result = to_dict(array[0], count)
+    finally:
+        libvirt._core.library("libvirt").virTypedParamsFree(array[0], count)
+    assert result == expected
+    assert [type(v) for v in result.values()] == [type(v) for v in expected.values()]
+
+
+def test_to_dict_ignores_stale_union_bytes_and_bytes_after_the_name():
+    # A narrower member written over a wider one leaves the other bytes as
+    # they were; the field may hold anything after its NUL.
+    from libvirt import _typedparams as tp
+    ffi = libvirt._core.ffi
+    params = ffi.new("virTypedParameter[]", 5)
+    for param in params:
+        param.value.ul = 2 ** 64 - 1
+    cases = [(tp.INT, "i", -7), (tp.UINT, "ui", 7), (tp.BOOLEAN, "b", b"\0"),
+             (tp.INT, "i", 2 ** 31 - 1)]
+    for i, (kind, member, value) in enumerate(cases):
+        params[i].field = b"f%d\0junk-%d" % (i, i)
+        params[i].type = kind
+        setattr(params[i].value, member, value)
+    params[4].field = b"newer.type"
+    params[4].type = 99         # a type newer than this binding: left out
+    assert tp.to_dict(params, 5) == {"f0": -7, "f1": 7, "f2": False, "f3": 2 ** 31 - 1}
+
+
+def test_to_dict_rows_splits_per_row_and_drops_unfilled_slots():
+    from libvirt import _typedparams as tp
+    ffi = libvirt._core.ffi
+    params = ffi.new("virTypedParameter[]", 6)      # 3 rows of 2, 1 used
+    for row in range(3):
+        params[2 * row].field = b"cpu_time"
+        params[2 * row].type = tp.ULLONG
+        params[2 * row].value.ul = 10 + row
+        params[2 * row + 1].field = b"unfilled"
+        params[2 * row + 1].type = tp.ULLONG
+    assert tp.to_dict_rows(params, 2, 1, 3) == [{"cpu_time": 10}, {"cpu_time": 11},
+                                                {"cpu_time": 12}]
+    assert tp.to_dict_rows(params, 0, 0, 2) == [{}, {}]
