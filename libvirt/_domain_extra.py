@@ -107,6 +107,10 @@ _MEMORY_STAT = struct.Struct("=i%dxQ%dx" % (
     _ffi.sizeof("virDomainMemoryStatStruct")
     - _ffi.offsetof("virDomainMemoryStatStruct", "val") - 8))
 
+_MEMORY_STATS = _ffi.typeof("virDomainMemoryStatStruct[]")
+_PARAMS = _ffi.typeof("virTypedParameter[]")
+_INT_P = _ffi.typeof("int *")
+
 _CPU_STATS_CHUNK = 128          # CPUs asked for per virDomainGetCPUStats call
 
 # The types of the typed parameters that have no getter to report them, as
@@ -215,8 +219,8 @@ def _cleared_error(params, nparams: int, failed: str):
 
 def _sized_params(function, before: tuple, nparams: int, after: tuple, failed: str):
     """A caller-allocated getter asked for `nparams` parameters, as a dict."""
-    params = _new("virTypedParameter[]", nparams)
-    count = _new("int *", nparams)
+    params = _new(_PARAMS, nparams)
+    count = _new(_INT_P, nparams)
     if function(*before, params, count, *after) < 0:
         raise _cleared_error(params, nparams, failed)
     try:
@@ -226,13 +230,12 @@ def _sized_params(function, before: tuple, nparams: int, after: tuple, failed: s
 
 
 def _param_types(function, before: tuple, nparams: int, after: tuple, failed: str):
-    params = _new("virTypedParameter[]", nparams)
-    count = _new("int *", nparams)
+    params = _new(_PARAMS, nparams)
+    count = _new(_INT_P, nparams)
     if function(*before, params, count, *after) < 0:
         raise _cleared_error(params, nparams, failed)
     try:
-        return {_string(params[i].field).decode(): params[i].type
-                for i in range(min(count[0], nparams))}
+        return _typedparams.kinds(params, min(count[0], nparams))
     finally:
         _virTypedParamsClear(params, nparams)
 
@@ -361,7 +364,7 @@ class DomainExtra:
     def memoryStats(self):
         """{'actual': KiB, 'rss': KiB, ...}: the memory statistics the
         hypervisor reports, by libvirt-python's key names."""
-        stats = _new("virDomainMemoryStatStruct[]", _MEMORY_STAT_NR)
+        stats = _new(_MEMORY_STATS, _MEMORY_STAT_NR)
         count = _virDomainMemoryStats(self._o, stats, _MEMORY_STAT_NR, 0)
         if count < 0:
             raise _error("virDomainMemoryStats() failed")
@@ -407,7 +410,7 @@ class DomainExtra:
                 raise _error(failed)
             if not nparams:
                 return [{}]
-            params = _new("virTypedParameter[]", nparams)
+            params = _new(_PARAMS, nparams)
             filled = _virDomainGetCPUStats(dom, params, nparams, -1, 1, flags)
             if filled < 0:
                 raise _cleared_error(params, nparams, failed)
@@ -422,7 +425,7 @@ class DomainExtra:
         if nparams < 0:
             raise _error(failed)
         size = nparams * min(ncpus, _CPU_STATS_CHUNK)
-        params = _new("virTypedParameter[]", max(size, 1))
+        params = _new(_PARAMS, max(size, 1))
         result = []
         start = 0
         while ncpus > 0:

@@ -22,6 +22,11 @@ _cast = _ffi.cast
 _virTypedParamsClear = _libvirt.virTypedParamsClear
 _virTypedParamsFree = _libvirt.virTypedParamsFree
 _NULL = _ffi.NULL
+# Types resolved once: ffi.new and ffi.cast with a string parse it each time.
+_INT_P = _ffi.typeof("int *")
+_PARAMS = _ffi.typeof("virTypedParameter[]")
+_PARAMS_P = _ffi.typeof("virTypedParameterPtr *")
+_CHAR_P = _ffi.typeof("char *")
 
 INT, UINT, LLONG, ULLONG, DOUBLE, BOOLEAN, STRING = 1, 2, 3, 4, 5, 6, 7
 _UNION_MEMBER = {INT: "i", UINT: "ui", LLONG: "l", ULLONG: "ul", DOUBLE: "d"}
@@ -101,7 +106,7 @@ def _convert(entries) -> dict:
         elif kind == DOUBLE:
             value = _as_double(_as_bytes(value))[0]
         elif kind == STRING:
-            value = _string(_cast("char *", value)).decode() if value else None
+            value = _string(_cast(_CHAR_P, value)).decode() if value else None
         else:
             continue    # a type newer than this binding: not guessed at
         result[name] = value
@@ -111,12 +116,12 @@ def _convert(entries) -> dict:
 def get_sized(name: str, function, before: tuple, after: tuple) -> dict:
     """Getters whose array the caller allocates: asked once with no array
     for the count, then again to fill it."""
-    count = _ffi.new("int *", 0)
+    count = _ffi.new(_INT_P, 0)
     if function(*before, _NULL, count, *after) == -1:
         raise _core.error(name + "() failed")
     if count[0] == 0:
         return {}
-    params = _ffi.new("virTypedParameter[]", count[0])
+    params = _ffi.new(_PARAMS, count[0])
     if function(*before, params, count, *after) == -1:
         raise _core.error(name + "() failed")
     try:
@@ -128,7 +133,7 @@ def get_sized(name: str, function, before: tuple, after: tuple) -> dict:
 def get_allocated(name: str, function, before: tuple, after: tuple,
                   count_type: str = "int *") -> dict:
     """Getters for which libvirt allocates the array."""
-    params = _ffi.new("virTypedParameterPtr *")
+    params = _ffi.new(_PARAMS_P)
     count = _ffi.new(count_type, 0)
     if function(*before, params, count, *after) == -1:
         raise _core.error(name + "() failed")
@@ -138,7 +143,7 @@ def get_allocated(name: str, function, before: tuple, after: tuple,
         _virTypedParamsFree(params[0], count[0])
 
 
-def _kinds(params, count: int) -> dict:
+def kinds(params, count: int) -> dict:
     """{field: VIR_TYPED_PARAM_*} of the first `count` parameters."""
     if count <= 0:
         return {}
@@ -149,22 +154,22 @@ def _kinds(params, count: int) -> dict:
 def _types(name: str, getter, before: tuple, after: tuple, sized: bool) -> dict:
     """{field: VIR_TYPED_PARAM_*} of what the getter currently reports."""
     if sized:
-        count = _ffi.new("int *", 0)
+        count = _ffi.new(_INT_P, 0)
         if getter(*before, _NULL, count, *after) == -1:
             raise _core.error(name + "() failed")
-        params = _ffi.new("virTypedParameter[]", max(count[0], 1))
+        params = _ffi.new(_PARAMS, max(count[0], 1))
         if getter(*before, params, count, *after) == -1:
             raise _core.error(name + "() failed")
         try:
-            return _kinds(params, count[0])
+            return kinds(params, count[0])
         finally:
             _virTypedParamsClear(params, count[0])
-    allocated = _ffi.new("virTypedParameterPtr *")
-    count = _ffi.new("int *", 0)
+    allocated = _ffi.new(_PARAMS_P)
+    count = _ffi.new(_INT_P, 0)
     if getter(*before, allocated, count, *after) == -1:
         raise _core.error(name + "() failed")
     try:
-        return _kinds(allocated[0], count[0])
+        return kinds(allocated[0], count[0])
     finally:
         _virTypedParamsFree(allocated[0], count[0])
 
@@ -213,7 +218,7 @@ def from_dict(values: dict, types: dict):
         raise TypeError("params must be a dict, not %s" % type(values).__name__)
     if not values:
         raise LookupError("Need non-empty dictionary to set attributes")
-    params = _ffi.new("virTypedParameter[]", len(values))
+    params = _ffi.new(_PARAMS, len(values))
     keepalive = []
     for param, (field, value) in zip(params, values.items()):
         if field not in types:
@@ -233,7 +238,7 @@ def from_dict_hinted(values, hints: dict, what: str):
                for item in (value if isinstance(value, (list, tuple)) else (value,))]
     if not entries:
         return _NULL, 0, []
-    params = _ffi.new("virTypedParameter[]", len(entries))
+    params = _ffi.new(_PARAMS, len(entries))
     keepalive = []
     for param, (field, item) in zip(params, entries):
         kind = hints.get(field)
