@@ -2,6 +2,7 @@
 """Per-call timing of libvirt-cffi against libvirt-python, same machine, one run.
 
     python3 bench/bench_calls.py [--ours PY] [--ours-abi PY | --no-abi] [--ref PY]
+                                 [--suite core|data] [--no-streams]
 
 Each interpreter runs bench/_worker.py in a subprocess (both bindings install
 a top-level ``libvirt``) against ``test:///default``. Workers are run in
@@ -10,6 +11,9 @@ rounds and repeats is kept, so slow drift of the machine hits every side.
 The "noise" column is median/best - 1 of the per-round bests (largest over
 the interpreters): per-process variation dominates repeat-to-repeat
 variation, so ratios closer to 1.0 than that are not a real difference.
+
+--suite data also moves 100 MiB through virStream on a private libvirtd
+(bench_streams.py), so all the data-heavy ratios print in one run.
 
 To add a benchmark, append a Call to CALLS (or DATA_CALLS: --suite data).
 """
@@ -60,6 +64,8 @@ DATA_CALLS = [
     Call("dom.blkioParameters()"),
     Call("events.roundtrip()"),   # suspend + resume, each event awaited
 ]
+
+STREAM_MIB, STREAM_ROUNDS = 100, 3       # the data suite's stream transfer
 
 SUITES = {"core": (CALLS, 50), "data": (DATA_CALLS, 1000)}
 
@@ -261,6 +267,8 @@ def main(argv: Optional[list] = None) -> int:
     ap.add_argument("--no-import", action="store_true", help="skip import timing")
     ap.add_argument("--cpu", type=int, default=None, help="pin workers to this CPU")
     ap.add_argument("--json", metavar="FILE", help="also write raw results as JSON")
+    ap.add_argument("--no-streams", action="store_true",
+                    help="data suite: skip the 100 MiB stream transfer (bench_streams.py)")
     args = ap.parse_args(argv)
 
     abi = args.ours_abi
@@ -298,6 +306,13 @@ def main(argv: Optional[list] = None) -> int:
         print(f"bench_calls: {exc}", file=sys.stderr)
         return 2
     print(report(modes, results, imports))
+    if args.suite == "data" and not args.no_streams:
+        # The stream transfer needs the real storage driver: a private libvirtd.
+        import bench_streams
+        best = bench_streams.measure({"reference": modes["reference"], "ours": modes["ours"]},
+                                     STREAM_MIB, STREAM_ROUNDS)
+        print()
+        print(bench_streams.report(best, STREAM_MIB, STREAM_ROUNDS))
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"modes": modes, "config": config, "calls": results, "imports": imports}, indent=1))

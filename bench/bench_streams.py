@@ -65,15 +65,11 @@ def run(python: str, uri: str, size: int) -> dict:
     return json.loads(out.stdout)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mib", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--ours", default=str(REPO / ".venv" / "bin" / "python"))
-    parser.add_argument("--ref", default=None)
-    args = parser.parse_args()
-    size = args.mib * 1024 * 1024
-    pythons = {"reference": args.ref or str(reference_env.ensure()), "ours": args.ours}
+def measure(pythons: dict, mib: int, rounds: int) -> dict:
+    """{name: {"upload": s, "download": s}}, the best of `rounds`, for each
+    {name: python} on one private libvirtd."""
+    size = mib * 1024 * 1024
+    first = next(iter(pythons.values()))
     with PrivateLibvirtd() as daemon:
         setup = ("import libvirt, sys; c = libvirt.open(sys.argv[1]); "
                  "p = c.storagePoolDefineXML(\"<pool type='dir'><name>bench-pool</name>"
@@ -82,18 +78,34 @@ def main() -> int:
                  "p.createXML(\"<volume><name>bench.img</name><capacity>%d</capacity>"
                  "<target><format type='raw'/></target></volume>\", 0)"
                  % (daemon.workdir, size))
-        subprocess.run([args.ours, "-I", "-c", setup, daemon.uri], check=True)
+        subprocess.run([first, "-I", "-c", setup, daemon.uri], check=True)
         best = {name: {"upload": float("inf"), "download": float("inf")} for name in pythons}
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             for name, python in pythons.items():
                 for step, seconds in run(python, daemon.uri, size).items():
                     best[name][step] = min(best[name][step], seconds)
-    print("%d MiB through virStream, best of %d (MiB/s; ratio = ours time / reference time)"
-          % (args.mib, args.rounds))
+    return best
+
+
+def report(best: dict, mib: int, rounds: int) -> str:
+    lines = ["%d MiB through virStream, best of %d (MiB/s; ratio = ours time / reference time)"
+             % (mib, rounds)]
     for step in ("upload", "download"):
         ref, ours = best["reference"][step], best["ours"][step]
-        print("  %-9s reference %7.1f MiB/s   ours %7.1f MiB/s   ratio %.2f"
-              % (step, args.mib / ref, args.mib / ours, ours / ref))
+        lines.append("  %-9s reference %7.1f MiB/s   ours %7.1f MiB/s   ratio %.2f"
+                     % (step, mib / ref, mib / ours, ours / ref))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mib", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ours", default=str(REPO / ".venv" / "bin" / "python"))
+    parser.add_argument("--ref", default=None)
+    args = parser.parse_args()
+    pythons = {"reference": args.ref or str(reference_env.ensure()), "ours": args.ours}
+    print(report(measure(pythons, args.mib, args.rounds), args.mib, args.rounds))
     return 0
 
 

@@ -100,13 +100,15 @@ except AttributeError:      # an older header: the tags libvirt-python names
     _MEMORY_STAT_NR = len(_MEMORY_STAT_KEYS)
 _MEMORY_STAT_NR = max(_MEMORY_STAT_NR, len(_MEMORY_STAT_KEYS))
 
-# virDomainMemoryStatStruct as struct unpacks it, (tag, val): one buffer
-# read instead of two cffi attribute reads per statistic.
-_MEMORY_STAT = struct.Struct("=i%dxQ%dx" % (
+# virDomainMemoryStatStruct arrays of 0.._MEMORY_STAT_NR entries as struct
+# unpacks them, (tag, val, tag, val, ...): one C-level read of the whole
+# array instead of two cffi attribute reads per statistic.
+_MEMORY_STAT_ONE = "i%dxQ%dx" % (
     _ffi.offsetof("virDomainMemoryStatStruct", "val") - 4,
     _ffi.sizeof("virDomainMemoryStatStruct")
-    - _ffi.offsetof("virDomainMemoryStatStruct", "val") - 8))
-
+    - _ffi.offsetof("virDomainMemoryStatStruct", "val") - 8)
+_MEMORY_STAT_ARRAYS = [struct.Struct("=" + _MEMORY_STAT_ONE * n)
+                       for n in range(_MEMORY_STAT_NR + 1)]
 _MEMORY_STATS = _ffi.typeof("virDomainMemoryStatStruct[]")
 _PARAMS = _ffi.typeof("virTypedParameter[]")
 _INT_P = _ffi.typeof("int *")
@@ -368,13 +370,11 @@ class DomainExtra:
         count = _virDomainMemoryStats(self._o, stats, _MEMORY_STAT_NR, 0)
         if count < 0:
             raise _error("virDomainMemoryStats() failed")
-        result = {}
-        keys = _MEMORY_STAT_KEYS
-        used = min(count, _MEMORY_STAT_NR) * _MEMORY_STAT.size
-        for tag, value in _MEMORY_STAT.iter_unpack(_ffi.buffer(stats, used)):
-            key = keys.get(tag)
-            if key is not None:
-                result[key] = value
+        layout = _MEMORY_STAT_ARRAYS[min(count, _MEMORY_STAT_NR)]
+        flat = layout.unpack(_ffi.buffer(stats, layout.size))
+        # Tags libvirt-python does not name map to None, dropped at the end.
+        result = dict(zip(map(_MEMORY_STAT_KEYS.get, flat[0::2]), flat[1::2]))
+        result.pop(None, None)
         return result
 
     def blockStats(self, path):
