@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """How much of a data-converting call is libvirt itself: for each call, the
 reference's whole call, our whole call, and only the libvirt calls ours
-makes for it (raw cffi calls and their buffers, no conversion to Python).
+makes for it (the raw cffi calls on buffers made beforehand, nothing
+converted to Python).
 
     python3 bench/bench_floor.py [--ours PY] [--ref PY] [--rounds 5]
 
@@ -45,22 +46,27 @@ else:
     PARAMS, INT_P = ffi.typeof("virTypedParameter[]"), ffi.typeof("int *")
     MEMORY = ffi.typeof("virDomainMemoryStatStruct[]")
 
+    # Buffers made once: what is left is the cffi calls themselves.
+    count = ffi.new(INT_P, 0)
+    lib.virDomainGetBlkioParameters(o, NULL, count, 0)
+    blkio_params = ffi.new(PARAMS, count[0])
+    ncpus = lib.virDomainGetCPUStats(o, NULL, 0, 0, 0, 0)
+    nparams = lib.virDomainGetCPUStats(o, NULL, 0, 0, 1, 0)
+    cpu_params = ffi.new(PARAMS, ncpus * nparams)
+    memory_stats = ffi.new(MEMORY, 14)
+
     def blkio():
-        count = ffi.new(INT_P, 0)
         lib.virDomainGetBlkioParameters(o, NULL, count, 0)
-        params = ffi.new(PARAMS, count[0])
-        lib.virDomainGetBlkioParameters(o, params, count, 0)
-        lib.virTypedParamsClear(params, count[0])
+        lib.virDomainGetBlkioParameters(o, blkio_params, count, 0)
+        lib.virTypedParamsClear(blkio_params, count[0])    # its strings
 
     def cpu():
         ncpus = lib.virDomainGetCPUStats(o, NULL, 0, 0, 0, 0)
         nparams = lib.virDomainGetCPUStats(o, NULL, 0, 0, 1, 0)
-        params = ffi.new(PARAMS, ncpus * nparams)
-        lib.virDomainGetCPUStats(o, params, nparams, 0, ncpus, 0)
-        lib.virTypedParamsClear(params, ncpus * nparams)
+        lib.virDomainGetCPUStats(o, cpu_params, nparams, 0, ncpus, 0)
 
     def memory():
-        lib.virDomainMemoryStats(o, ffi.new(MEMORY, 14), 14, 0)
+        lib.virDomainMemoryStats(o, memory_stats, 14, 0)
 
     only = {"blkioParameters()": blkio, "getCPUStats(False)": cpu, "memoryStats()": memory}
 
