@@ -71,36 +71,21 @@ def _field_name(field: bytes) -> str:
 
 def to_dict(params, count: int) -> dict:
     """The first `count` parameters as {field: value}."""
-    if count <= 0:
-        return {}
-    return _convert(_unpack_params(_buffer(params, count * _PARAM_SIZE)))
-
-
-def to_dict_rows(params, stride: int, used: int, rows: int) -> list:
-    """`rows` dicts from an array of rows of `stride` parameters each, of
-    which the first `used` are filled (virDomainGetCPUStats per CPU)."""
-    if stride <= 0 or rows <= 0:
-        return [{} for _ in range(max(rows, 0))]
-    entries = list(_unpack_params(_buffer(params, rows * stride * _PARAM_SIZE)))
-    return [_convert(entries[start:start + used])
-            for start in range(0, rows * stride, stride)]
-
-
-def _convert(entries) -> dict:
-    """{field: value} of unpacked (field, type, union bits) entries."""
     result = {}
+    if count <= 0:
+        return result
     names = _names
-    for field, kind, value in entries:
+    for field, kind, value in _unpack_params(_buffer(params, count * _PARAM_SIZE)):
         name = names.get(field) or _field_name(field)
-        if kind == ULLONG:
+        if kind == ULLONG:      # the most frequent first (statistics)
             pass
+        elif kind == INT:
+            value = (((value >> _INT_SHIFT) & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
         elif kind == LLONG:
             if value >= 0x8000000000000000:
                 value -= 0x10000000000000000
         elif kind == UINT:
             value = (value >> _INT_SHIFT) & 0xFFFFFFFF
-        elif kind == INT:
-            value = (((value >> _INT_SHIFT) & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
         elif kind == BOOLEAN:
             value = (value >> _CHAR_SHIFT) & 0xFF != 0
         elif kind == DOUBLE:
@@ -111,6 +96,12 @@ def _convert(entries) -> dict:
             continue    # a type newer than this binding: not guessed at
         result[name] = value
     return result
+
+
+def to_dict_rows(params, stride: int, used: int, rows: int) -> list:
+    """`rows` dicts from an array of rows of `stride` parameters each, of
+    which the first `used` are filled (virDomainGetCPUStats per CPU)."""
+    return [to_dict(params + row * stride, used) for row in range(max(rows, 0))]
 
 
 def get_sized(name: str, function, before: tuple, after: tuple) -> dict:
