@@ -53,7 +53,8 @@ else:
     ncpus = lib.virDomainGetCPUStats(o, NULL, 0, 0, 0, 0)
     nparams = lib.virDomainGetCPUStats(o, NULL, 0, 0, 1, 0)
     cpu_params = ffi.new(PARAMS, ncpus * nparams)
-    memory_stats = ffi.new(MEMORY, 14)
+    stats_nr = libvirt.VIR_DOMAIN_MEMORY_STAT_NR
+    memory_stats = ffi.new(MEMORY, stats_nr)
 
     def blkio():
         lib.virDomainGetBlkioParameters(o, NULL, count, 0)
@@ -66,7 +67,7 @@ else:
         lib.virDomainGetCPUStats(o, cpu_params, nparams, 0, ncpus, 0)
 
     def memory():
-        lib.virDomainMemoryStats(o, memory_stats, 14, 0)
+        lib.virDomainMemoryStats(o, memory_stats, stats_nr, 0)
 
     only = {"blkioParameters()": blkio, "getCPUStats(False)": cpu, "memoryStats()": memory}
 

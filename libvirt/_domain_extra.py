@@ -15,8 +15,8 @@ import struct
 from operator import index as _index
 
 from . import _core, _typedparams
-from ._typedparams import (INT, STRING, UINT, ULLONG, from_dict as _from_dict,
-                           to_dict as _to_dict)
+from ._typedparams import (_INT_P, _PARAMS, INT, STRING, UINT, ULLONG,
+                           from_dict as _from_dict, to_dict as _to_dict)
 
 _ffi = _core.ffi
 _NULL = _ffi.NULL
@@ -110,8 +110,6 @@ _MEMORY_STAT_ONE = "i%dxQ%dx" % (
 _MEMORY_STAT_ARRAYS = [struct.Struct("=" + _MEMORY_STAT_ONE * n)
                        for n in range(_MEMORY_STAT_NR + 1)]
 _MEMORY_STATS = _ffi.typeof("virDomainMemoryStatStruct[]")
-_PARAMS = _ffi.typeof("virTypedParameter[]")
-_INT_P = _ffi.typeof("int *")
 
 _CPU_STATS_CHUNK = 128          # CPUs asked for per virDomainGetCPUStats call
 
