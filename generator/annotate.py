@@ -328,8 +328,12 @@ def _bind_args(api: Api, function: Function, binding: Binding,
             elif last.kind in ("str", "handle") and last.nullable:
                 last.default = "None"
     for arg in bound:
+        arg.c_name = arg.name
         adjust = function.adjust.get(arg.name, {})
         arg.default = adjust.get("default", arg.default)
+        if arg.default == "None":
+            # A default of None is a promise that None is accepted.
+            arg.nullable = True
         arg.name = adjust.get("pyname") or python_arg_name(arg.name)
     binding.args = bound
 

@@ -33,6 +33,7 @@ _cstr_or_null = _core.cstr_or_null
 _handle = _core.handle
 _handle_or_null = _core.handle_or_null
 _uuid = _core.uuid
+_out_of_range = _core.out_of_range
 _take_string = _core.take_string
 _take_strings = _core.take_strings
 _take_handles = _core.take_handles
@@ -239,7 +240,8 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
     lines += _docstring(function)
     params = [a for a in b.args if a.kind in ("out-params", "out-params-alloc", "in-params")]
     if params:
-        lines.append("    return " + _params_call(api, function, params[0]))
+        lines += ["    " + line for line in
+                  _guarded(function, "return " + _params_call(api, function, params[0]))]
         return "\n".join(lines) + "\n"
     call_args: List[str] = []
     prepare: List[str] = []
@@ -250,7 +252,7 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
         if kind == "self":
             call_args.append("self._give_up_handle()" if b.releases_self else "self._o")
         elif kind in INPUT_KINDS:
-            call_args.append(_input(arg))
+            call_args.append(_input(arg, function.name))
         elif kind in ("out-int", "out-struct", "out-uuid", "out-uuidstr", "out-str"):
             ctype = _buffer_type(arg)
             prepare += ["try:",
@@ -278,10 +280,10 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
     body = ["    " + line for line in prepare]
     call = "_%s(%s)" % (function.name, ", ".join(call_args))
     if b.ret_kind == "void":
-        body.append("    " + call)
+        body += ["    " + line for line in _guarded(function, call)]
         lines += body
         return "\n".join(lines) + "\n"
-    body.append("    ret = " + call)
+    body += ["    " + line for line in _guarded(function, "ret = " + call)]
     body += ["    " + line for line in _error_test(b, failed, function.ret.type)]
     body += ["    " + line for line in _result(api, function, outs)]
     lines += body
@@ -293,8 +295,9 @@ def _params_call(api: Api, function: Function, params) -> str:
     the C arguments before the array and after its count."""
     b = function.binding
     position = b.args.index(params)
-    before = [_input(a) if a.kind != "self" else "self._o" for a in b.args[:position]]
-    after = [_input(a) for a in b.args[position + 2:]]
+    before = [_input(a, function.name) if a.kind != "self" else "self._o"
+              for a in b.args[:position]]
+    after = [_input(a, function.name) for a in b.args[position + 2:]]
 
     def tuple_of(items):
         return "(%s)" % "".join(item + ", " for item in items).rstrip(" ")
@@ -314,22 +317,38 @@ def _params_call(api: Api, function: Function, params) -> str:
 INPUT_KINDS = ("int", "double", "str", "handle", "uuid")
 
 
-def _input(arg) -> str:
-    """The expression converting one Python argument for the C call."""
+def _input(arg, function: str) -> str:
+    """The expression converting one Python argument for the C call of
+    `function` (named in the messages of refused arguments)."""
     kind, name = arg.kind, arg.name
     if kind == "int":
         # operator.index: ints pass unchanged, __index__ objects convert,
-        # floats and strings are refused; cffi checks the C range.
+        # floats and strings are refused; cffi checks the C range (see
+        # _guarded).
         return "_index(%s)" % name
     if kind == "str":
         conv = "_cstr_or_null" if arg.nullable else "_cstr"
-        return "%s(%s, %r)" % (conv, name, name)
+        return "%s(%s, %r, %r)" % (conv, name, arg.c_name, function)
     if kind == "handle":
         conv = "_handle_or_null" if arg.nullable else "_handle"
-        return "%s(%s, %s, %r)" % (conv, name, arg.cls, name)
+        return "%s(%s, %s, %r, %r)" % (conv, name, arg.cls, arg.c_name, function)
     if kind == "uuid":
-        return "_uuid(%s, %r)" % (name, name)
+        return "_uuid(%s, %r, %r)" % (name, arg.c_name, function)
     return name
+
+
+def _guarded(function: Function, statement: str) -> List[str]:
+    """`statement` (the C call), with cffi's OverflowError for an integer
+    argument outside its C type turned into the binding's refusal, which
+    names the argument and is also a libvirtError."""
+    ints = [a for a in function.binding.args if a.kind == "int"]
+    if not ints:
+        return [statement]
+    described = ", ".join("(%r, %s, %r)" % (a.name, a.name, a.ctype) for a in ints)
+    return ["try:",
+            "    " + statement,
+            "except OverflowError:",
+            "    raise _out_of_range(%r, %s) from None" % (function.name, described)]
 
 
 def _count_call(api: Api, function: Function) -> str:
@@ -341,7 +360,7 @@ def _count_call(api: Api, function: Function) -> str:
     for arg in counter.args:
         bound = inputs.get(arg.name)
         parts.append("self._o" if bound is None or bound.kind == "self"
-                     else _input(bound))
+                     else _input(bound, b.count_function))
     return "_%s(%s)" % (b.count_function, ", ".join(parts))
 
 

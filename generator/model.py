@@ -174,6 +174,7 @@ class ArgBinding:
     cls: str = ""
     nullable: bool = False
     default: Optional[str] = None   # Python default, as source text
+    c_name: str = ""                # the C argument's name (name is Python's)
 
 
 @dataclass

@@ -216,50 +216,185 @@ def report_exception() -> None:
 
 
 # --- arguments -------------------------------------------------------------------
+#
+# libvirt-python hands an argument it cannot convert to libvirt anyway (None
+# as NULL, integers truncated), and libvirt answers with a libvirtError. This
+# binding refuses such an argument before the call (so nothing is truncated
+# and nothing can crash), with an exception that is both a libvirtError
+# (VIR_ERR_INVALID_ARG, as libvirt's own checks give) and the precise Python
+# class: programs catching either keep working.
 
-def cstr(value, name: str):
+class _RefusedArgument(libvirtError):
+    """An argument the binding refused before calling libvirt.
+
+    `passed_on` tells whether libvirt-python would have handed the value to
+    libvirt regardless (None as NULL, a truncated integer, a UUID of the
+    wrong length) rather than raising a Python exception itself (a wrong
+    type, a NUL in a string): libvirtmod's functions report the former as
+    their failure value, as libvirt-python's do, and raise the latter."""
+
+    def __init__(self, message: str, function=None, argument=None,
+                 passed_on: bool = False) -> None:
+        from . import _generated     # libvirt's codes, from the model
+        Exception.__init__(self, message)
+        self.passed_on = passed_on
+        self.err = (_generated.VIR_ERR_INVALID_ARG, _generated.VIR_FROM_NONE,
+                    message, _generated.VIR_ERR_ERROR, function, argument,
+                    None, 0, 0)
+
+
+class ArgumentTypeError(_RefusedArgument, TypeError):
+    """An argument of a type the C argument cannot take (None for a pointer
+    libvirt requires, a str where a list is expected, ...)."""
+
+
+class ArgumentValueError(_RefusedArgument, ValueError):
+    """An argument of the right type with a value C cannot carry (a NUL
+    inside a string, a UUID that is not 16 bytes, ...)."""
+
+
+class ArgumentRangeError(_RefusedArgument, OverflowError):
+    """An integer outside the range of its C type (libvirt-python would
+    silently truncate it)."""
+
+
+def _type_name(value) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def null_refused(name: str, function) -> ArgumentTypeError:
+    """None for a pointer libvirt requires: libvirt's own wording."""
+    if function is None:
+        return ArgumentTypeError("argument '%s' must not be None" % name,
+                                 None, name, passed_on=True)
+    return ArgumentTypeError("invalid argument: %s in %s must not be NULL"
+                             % (name, function), function, name, passed_on=True)
+
+
+def cstr(value, name: str, function=None):
     """A str argument as the NUL-terminated UTF-8 bytes libvirt takes."""
     if type(value) is not str:
         if isinstance(value, str):
             value = str(value)
+        elif value is None:
+            raise null_refused(name, function)
         else:
-            raise TypeError("argument '%s' must be str, not %s"
-                            % (name, type(value).__name__))
+            raise ArgumentTypeError("argument '%s' must be str, not %s"
+                                    % (name, _type_name(value)), function, name)
     if "\0" in value:
-        raise ValueError("argument '%s' contains a NUL character" % name)
-    return value.encode("utf-8")
+        raise ArgumentValueError("argument '%s' contains a NUL character" % name,
+                                 function, name)
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as why:       # a lone surrogate
+        raise ArgumentValueError("argument '%s' is not valid text: %s"
+                                 % (name, why), function, name) from None
 
 
-def cstr_or_null(value, name: str):
-    """A str argument where libvirt documents NULL as allowed (None)."""
+def cstr_or_null(value, name: str, function=None):
+    """A str argument where libvirt takes NULL (None)."""
     if value is None:
         return NULL
-    return cstr(value, name)
+    return cstr(value, name, function)
 
 
-def handle(value, cls, name: str):
+def handle(value, cls, name: str, function=None):
     """The C handle of a libvirt object argument."""
     if not isinstance(value, cls):
-        raise TypeError("argument '%s' must be %s, not %s"
-                        % (name, cls.__name__, type(value).__name__))
+        if value is None:
+            raise null_refused(name, function)
+        raise ArgumentTypeError("argument '%s' must be %s, not %s"
+                                % (name, cls.__name__, _type_name(value)),
+                                function, name)
     return value._o
 
 
-def handle_or_null(value, cls, name: str):
+def handle_or_null(value, cls, name: str, function=None):
     if value is None:
         return NULL
-    return handle(value, cls, name)
+    return handle(value, cls, name, function)
 
 
-def uuid(value, name: str):
-    """A raw UUID argument: exactly VIR_UUID_BUFLEN bytes."""
-    if not isinstance(value, (bytes, bytearray)):
-        raise TypeError("argument '%s' must be bytes, not %s"
-                        % (name, type(value).__name__))
-    if len(value) != 16:
-        raise ValueError("argument '%s' must be 16 bytes long, not %d"
-                         % (name, len(value)))
-    return bytes(value)
+_UUID_BUFLEN = 16
+
+
+def uuid(value, name: str, function=None):
+    """A raw UUID argument: VIR_UUID_BUFLEN bytes, given as bytes or as a str
+    (whose UTF-8 bytes count, as in libvirt-python)."""
+    if isinstance(value, str):
+        value = cstr(value, name, function)
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value)
+    elif value is None:
+        raise null_refused(name, function)
+    else:
+        raise ArgumentTypeError("argument '%s' must be bytes or str, not %s"
+                                % (name, _type_name(value)), function, name)
+    if len(value) != _UUID_BUFLEN:
+        # libvirt-python's own words for this failure.
+        message = "%s() failed" % function if function else \
+            "argument '%s' must be %d bytes long" % (name, _UUID_BUFLEN)
+        raise ArgumentValueError(message, function, name, passed_on=True)
+    return value
+
+
+def int_range(ctype: str):
+    """The (lowest, highest) value of an integer C type."""
+    bits = 8 * ffi.sizeof(ctype)
+    if ctype.startswith("unsigned") or ctype == "size_t":
+        return 0, (1 << bits) - 1
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def out_of_range(function: str, *arguments) -> OverflowError:
+    """The exception for a C call cffi refused with OverflowError: which of
+    its (name, value, C type) integer arguments does not fit."""
+    for name, value, ctype in arguments:
+        low, high = int_range(ctype)
+        value = _index(value)
+        if not low <= value <= high:
+            return ArgumentRangeError(
+                "argument '%s' of %s is out of range for %s: %d"
+                % (name, function, ctype, value), function, name, passed_on=True)
+    return ArgumentRangeError("an argument of %s is out of range" % function,
+                              function, None, passed_on=True)
+
+
+def checked_index(value, name: str, ctype: str, function=None) -> int:
+    """An integer argument that must fit its C type (hand-written code)."""
+    number = _index(value)
+    low, high = int_range(ctype)
+    if not low <= number <= high:
+        raise ArgumentRangeError("argument '%s' is out of range for %s: %d"
+                                 % (name, ctype, number), function, name,
+                                 passed_on=True)
+    return number
+
+
+def string_array(values, name: str, allow_none: bool = False):
+    """(char *[] or NULL, count, keepalive) for a list or tuple of str (or
+    None, where libvirt takes NULL for "all")."""
+    if values is None and allow_none:
+        return NULL, 0, []
+    if not isinstance(values, (list, tuple)):
+        raise ArgumentTypeError("argument '%s' must be a list of str, not %s"
+                                % (name, _type_name(values)), None, name)
+    if not values:
+        return NULL, 0, []
+    keepalive = [ffi.new("char[]", cstr(value, name)) for value in values]
+    return ffi.new("char *[]", keepalive), len(keepalive), keepalive
+
+
+def int_array(values, name: str, ctype: str = "int"):
+    """(ctype[] or NULL, count) for a list or tuple of ints, each of which
+    must fit ctype."""
+    if not isinstance(values, (list, tuple)):
+        raise ArgumentTypeError("argument '%s' must be a list of int, not %s"
+                                % (name, _type_name(values)), None, name)
+    if not values:
+        return NULL, 0
+    numbers = [checked_index(value, name, ctype) for value in values]
+    return ffi.new(ctype + "[]", numbers), len(values)
 
 
 # --- results ------------------------------------------------------------------

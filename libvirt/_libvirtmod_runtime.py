@@ -181,6 +181,8 @@ def failed(error, value):
     raises."""
     if isinstance(error, _FunctionNotAvailable):
         raise error
+    if isinstance(error, _core._RefusedArgument) and not error.passed_on:
+        raise error     # libvirt-python's own argument parsing raises too
     return value
 
 

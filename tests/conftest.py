@@ -171,3 +171,17 @@ def event_loop():
                     libvirt.virEventRunDefaultImpl()
             threading.Thread(target=run, name="libvirt-events", daemon=True).start()
             _event_loop_started.append(True)
+
+
+def assert_refused(exc):
+    """A bad argument the binding refused itself. It is a libvirtError
+    (VIR_ERR_INVALID_ARG, as libvirt's own checks give), so programs that
+    catch only libvirtError keep working; or a plain TypeError for a value
+    no C argument of its kind takes (a str for an int), which libvirt-python
+    also refuses before calling libvirt."""
+    import libvirt
+    if type(exc) is TypeError:
+        return
+    assert isinstance(exc, libvirt.libvirtError), repr(exc)
+    assert exc.get_error_code() == libvirt.VIR_ERR_INVALID_ARG, exc.err
+    assert exc.get_error_level() == libvirt.VIR_ERR_ERROR

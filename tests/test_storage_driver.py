@@ -742,9 +742,10 @@ def test_bad_input_leaves_pools_and_files_intact(libvirtd, storage_conn):
             (pool_xml("intact-twin", target), E.VIR_ERR_OPERATION_FAILED)]:
         assert code_of(lambda: conn.storagePoolDefineXML(xml, 0)) == code, xml
         assert code_of(lambda: conn.storagePoolCreateXML(xml, 0)) == code, xml
-    for bad in (None, 42):
-        with pytest.raises(TypeError, match="must be str"):
+    for bad, words in ((None, "must not be NULL"), (42, "must be str")):
+        with pytest.raises(TypeError, match=words) as refused:
             conn.storagePoolDefineXML(bad, 0)
+        assert refused.value.get_error_code() == E.VIR_ERR_INVALID_ARG
     assert code_of(lambda: pool.createXML("<volume><name>x</name></volume>",
                                           0)) == E.VIR_ERR_XML_ERROR
     assert code_of(lambda: pool.createXML(vol_xml("keep.raw", 1), 0)) == \
