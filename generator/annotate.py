@@ -9,7 +9,7 @@ import keyword
 import re
 from typing import Dict, List, Optional
 
-from . import names
+from . import names, nullability
 from .model import Api, ArgBinding, Binding, Function, PyClass
 
 # Integer C types the binding passes straight through cffi (which range-checks).
@@ -219,16 +219,12 @@ def _base(ctype: str) -> str:
     return re.sub(r"^const\s+", "", ctype).strip()
 
 
-def _is_nullable(arg, function: Function) -> bool:
-    """libvirt documents NULL as allowed: in the argument's own text, or in
-    a sentence of the function's text that names the argument."""
-    if re.search(r"\bNULL\b|^\(?optional\)?", arg.info):
-        return True
-    for sentence in re.split(r"(?<=[.;])\s+", function.doc):
-        if re.search(r"[@'\"]?\b%s\b" % re.escape(arg.name), sentence) and \
-                re.search(r"\bNULL\b|\boptional\b", sentence):
-            return True
-    return False
+def _nullable(arg, function: Function) -> dict:
+    """ArgBinding fields saying whether None (NULL) is accepted, and why
+    (generator/nullability.py decides)."""
+    accepted, why = nullability.decide(function.name, arg.name, arg.info,
+                                       function.doc)
+    return {"nullable": accepted, "null_reason": why}
 
 
 def _is_optional(info: str) -> bool:
@@ -269,14 +265,14 @@ def _bind_args(api: Api, function: Function, binding: Binding,
         cls = names.handle_class(arg.type)
         if cls:
             bound.append(ArgBinding(arg.name, "handle", ctype, cls,
-                                    nullable=_is_nullable(arg, function)))
+                                    **_nullable(arg, function)))
         elif ctype in INT_TYPES:
             bound.append(ArgBinding(arg.name, "int", ctype))
         elif ctype == "double":
             bound.append(ArgBinding(arg.name, "double", ctype))
         elif arg.type == "const char *":
             bound.append(ArgBinding(arg.name, "str", ctype,
-                                    nullable=_is_nullable(arg, function)))
+                                    **_nullable(arg, function)))
         elif arg.type == "const unsigned char *" and arg.name == "uuid":
             bound.append(ArgBinding(arg.name, "uuid", ctype))
         elif arg.type == "unsigned char *" and function.name.endswith("GetUUID"):
@@ -331,9 +327,10 @@ def _bind_args(api: Api, function: Function, binding: Binding,
         arg.c_name = arg.name
         adjust = function.adjust.get(arg.name, {})
         arg.default = adjust.get("default", arg.default)
-        if arg.default == "None":
+        if arg.default == "None" and not arg.nullable:
             # A default of None is a promise that None is accepted.
-            arg.nullable = True
+            raise ValueError("%s: argument %s defaults to None, which is refused (%s)"
+                             % (function.name, arg.name, arg.null_reason))
         arg.name = adjust.get("pyname") or python_arg_name(arg.name)
     binding.args = bound
 

@@ -67,6 +67,7 @@ def _function(api: Api, function) -> dict:
             "name": arg.name, "c_type": arg.type, "doc": arg.info,
             "direction": _direction(kind.kind, arg.type) if kind else None,
             "nullable": kind.nullable if kind else None,
+            "nullable_because": kind.null_reason or None if kind else None,
             "python_name": kind.name if kind else None,
             "kind": kind.kind if kind else None,
         })

@@ -175,6 +175,7 @@ class ArgBinding:
     nullable: bool = False
     default: Optional[str] = None   # Python default, as source text
     c_name: str = ""                # the C argument's name (name is Python's)
+    null_reason: str = ""           # why None is accepted or refused
 
 
 @dataclass

@@ -267,8 +267,8 @@ def null_refused(name: str, function) -> ArgumentTypeError:
     if function is None:
         return ArgumentTypeError("argument '%s' must not be None" % name,
                                  None, name, passed_on=True)
-    return ArgumentTypeError("invalid argument: %s in %s must not be NULL"
-                             % (name, function), function, name, passed_on=True)
+    return ArgumentTypeError("%s in %s must not be NULL" % (name, function),
+                             function, name, passed_on=True)
 
 
 def cstr(value, name: str, function=None):
