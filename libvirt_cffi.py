@@ -7,6 +7,9 @@
     libvirt_cffi.RUNTIME_VERSION     # the loaded libvirt, e.g. (9, 0, 0)
     libvirt_cffi.BUILT_FOR           # the libvirt the declarations were made for
     libvirt_cffi.FunctionNotAvailable  # what calling a missing function raises
+    libvirt_cffi.ArgumentTypeError     # refused arguments: libvirtErrors that are
+    libvirt_cffi.ArgumentValueError    # also TypeError, ValueError or
+    libvirt_cffi.ArgumentRangeError    # OverflowError
 """
 
 import libvirt  # noqa: F401  (binds every function: fills _core.bound)
@@ -14,11 +17,15 @@ from libvirt import _core
 from libvirt._build_info import BUILT_FOR_LIBVIRT as BUILT_FOR
 
 __all__ = ["function_available", "MODE", "RUNTIME_VERSION", "BUILT_FOR",
-           "FunctionNotAvailable"]
+           "FunctionNotAvailable", "ArgumentTypeError", "ArgumentValueError",
+           "ArgumentRangeError"]
 
 MODE = _core.MODE
 RUNTIME_VERSION = _core.RUNTIME_VERSION
 FunctionNotAvailable = _core.FunctionNotAvailable
+ArgumentTypeError = _core.ArgumentTypeError
+ArgumentValueError = _core.ArgumentValueError
+ArgumentRangeError = _core.ArgumentRangeError
 
 
 def function_available(name: str) -> bool:

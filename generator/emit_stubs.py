@@ -456,6 +456,21 @@ class FunctionNotAvailable(libvirtError, NotImplementedError):
     def __init__(self, name: str, since: tuple[int, int, int]) -> None: ...
 
 
+class ArgumentTypeError(libvirtError, TypeError):
+    """An argument refused for its type (also a libvirtError)."""
+    passed_on: bool
+
+
+class ArgumentValueError(libvirtError, ValueError):
+    """An argument refused for its value (also a libvirtError)."""
+    passed_on: bool
+
+
+class ArgumentRangeError(libvirtError, OverflowError):
+    """An integer outside its C type's range (also a libvirtError)."""
+    passed_on: bool
+
+
 def function_available(name: str) -> bool:
     """Whether the loaded libvirt has the C function `name` and the binding
     can call it."""

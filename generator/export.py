@@ -7,7 +7,8 @@ that removes or renames a key; new keys may appear within a version):
   libvirt              {API module: version of its XML}, e.g. {"libvirt": "9.0.0"}
   functions[]          name, module, header, since, doc,
                        returns {c_type, doc, ownership},
-                       args[] {name, c_type, doc, direction, nullable, python_name, kind},
+                       args[] {name, c_type, doc, direction, nullable, nullable_because,
+                               python_name, kind},
                        binding {status, reason, python_module, class, python_name,
                                 result, errors, count_function, types_function}
   callbacks[]          name, module, header, since, doc, returns {c_type}, args[] {name, c_type}
