@@ -428,31 +428,6 @@ def take_string_array(array, count: int) -> list:
         _free(array)
 
 
-def string_array(values, name: str, allow_none: bool = False):
-    """(char *[] or NULL, count, keepalive) for a list or tuple of str (or
-    None, where libvirt takes NULL for "all")."""
-    if values is None and allow_none:
-        return NULL, 0, []
-    if not isinstance(values, (list, tuple)):
-        raise TypeError("argument '%s' must be a list of str, not %s"
-                        % (name, type(values).__name__))
-    if not values:
-        return NULL, 0, []
-    keepalive = [ffi.new("char[]", cstr(value, name)) for value in values]
-    return ffi.new("char *[]", keepalive), len(keepalive), keepalive
-
-
-def int_array(values, name: str, ctype: str = "int"):
-    """(ctype[] or NULL, count) for a list or tuple of ints (cffi range-checks
-    each one: OverflowError)."""
-    if not isinstance(values, (list, tuple)):
-        raise TypeError("argument '%s' must be a list of int, not %s"
-                        % (name, type(values).__name__))
-    if not values:
-        return NULL, 0
-    return ffi.new(ctype + "[]", [_index(value) for value in values]), len(values)
-
-
 def take_handles(array_pointer, count: int, cls, parent):
     """A libvirt-allocated array of handles: each becomes a `cls` object (which
     then owns its reference); the array itself is freed."""
