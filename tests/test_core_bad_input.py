@@ -1,6 +1,9 @@
 """Bad arguments must raise a Python exception (TypeError, ValueError,
-OverflowError) -- never crash, never be silently truncated, and never be
-passed on to libvirt to come back as a libvirtError.
+OverflowError) -- never crash, never be silently truncated. Where
+libvirt-python would have handed the value to libvirt (None as NULL, a
+truncated integer), the exception is also a libvirtError with
+VIR_ERR_INVALID_ARG (conftest.assert_refused), so that programs catching
+only libvirtError keep working.
 
 THIS FILE IS EXPECTED TO FAIL ON THE REFERENCE BINDING (libvirt-python
 9.0.0).  Cases it gets wrong are marked "REF:" with what it does instead.
@@ -29,7 +32,6 @@ TEST_UUID_STR = "6695eb01-f6a4-8304-79aa-97f2502e193f"
 def expect_bad(fn, conn, exc=BAD):
     with pytest.raises(exc) as ei:
         fn()
-    # A type/range error must not be reported as a libvirt failure.
     assert_refused(ei.value)
     # The connection is still healthy afterwards.
     assert conn.getURI() == TEST_URI
