@@ -263,7 +263,7 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
             outs.append(arg)
         elif kind in ("out-names", "out-ids"):
             count_call = _count_call(api, function)
-            prepare.append("count = %s" % count_call)
+            prepare += _guarded(function, "count = %s" % count_call)
             prepare.append("if count == -1:")
             prepare.append("    raise _error(%r)"
                            % ("%s() failed" % b.count_function))
