@@ -17,6 +17,36 @@ _ffi = _core.ffi
 
 _gc = _ffi.gc
 _new_object = object.__new__
+_FunctionType = type(lambda: None)
+
+
+def own_inherited_methods(*classes) -> None:
+    """Give each public class its own copy of every function it inherits
+    from the internal bases here, named after the class: Python names a
+    function by its __qualname__ in argument errors ("virDomain.connect()
+    takes 1 positional argument ...") and in its repr, and libvirt-python's
+    classes define all their methods themselves."""
+    for cls in classes:
+        seen = set(vars(cls))
+        for base in cls.__mro__[1:-1]:          # the first definition wins
+            for name, value in vars(base).items():
+                if name in seen:
+                    continue
+                seen.add(name)
+                if type(value) is _FunctionType:
+                    setattr(cls, name, _renamed(value, cls, name))
+
+
+def _renamed(function, cls, name: str):
+    copy = _FunctionType(function.__code__, function.__globals__, name,
+                         function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__dict__.update(function.__dict__)
+    copy.__doc__ = function.__doc__
+    copy.__annotations__ = function.__annotations__
+    copy.__module__ = function.__module__
+    copy.__qualname__ = "%s.%s" % (cls.__qualname__, name)
+    return copy
 
 
 class _Handle:
@@ -69,8 +99,10 @@ class Domain(ConnectionChild, DomainExtra):
 
     def revertToSnapshot(self, snap, flags=0):
         """Revert the domain to the snapshot `snap`."""
-        # DomainChild: cffi itself refuses a checkpoint's handle here.
-        ret = _virDomainRevertToSnapshot(_core.handle(snap, DomainChild, "snap"), flags)
+        # The generated class (defined after this one), for its name in
+        # the message of a wrong argument.
+        snapshot = _core.classes["virDomainSnapshot"]
+        ret = _virDomainRevertToSnapshot(_core.handle(snap, snapshot, "snap"), flags)
         if ret == -1:
             raise _core.error("virDomainRevertToSnapshot() failed")
         return ret
