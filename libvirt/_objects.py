@@ -17,6 +17,8 @@ _ffi = _core.ffi
 
 _gc = _ffi.gc
 _new_object = object.__new__
+_CData = _ffi.CData
+_typeof = _ffi.typeof
 _FunctionType = type(lambda: None)
 
 
@@ -49,6 +51,34 @@ def _renamed(function, cls, name: str):
     return copy
 
 
+def _handle_type(cls):
+    """The C type of a class's handles: its generated class's, also for a
+    program's subclass of it."""
+    for base in cls.__mro__:
+        if _core.classes.get(base.__name__) is base:
+            return _typeof(base.__name__ + " *")
+    raise TypeError("%s is no libvirt class" % cls.__name__)
+
+
+_capsule_functions = []     # (PyCapsule_GetName, PyCapsule_GetPointer), made once
+
+
+def capsule_pointer(capsule) -> int:
+    """The address in a PyCapsule (what libvirt-python's libvirtmod, and C
+    extensions following it, hand out as a handle), read through ctypes
+    (imported only when a capsule comes): private function objects, so that
+    ctypes.pythonapi's own stay untouched."""
+    if not _capsule_functions:
+        import ctypes
+        api = ctypes.pythonapi
+        _capsule_functions[:] = [
+            ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object)(("PyCapsule_GetName", api)),
+            ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_void_p)(
+                ("PyCapsule_GetPointer", api))]
+    get_name, get_pointer = _capsule_functions
+    return get_pointer(capsule, get_name(capsule)) or 0
+
+
 class _Handle:
     """An object holding a libvirt handle in `_o` (libvirt-python's name).
 
@@ -64,8 +94,20 @@ class _Handle:
 
     @classmethod
     def _owned(cls, handle):
-        if not isinstance(handle, _ffi.CData):
-            raise TypeError("Expected a wrapped C Object but got %s" % type(handle))
+        """The handle a constructor was given (`_obj`), now owned by the new
+        object: the one reference a libvirtmod call returned is taken over,
+        as libvirt-python's constructors do."""
+        ctype = _handle_type(cls)
+        if type(handle).__name__ == "PyCapsule":
+            handle = _ffi.cast(ctype, capsule_pointer(handle))
+        elif not isinstance(handle, _CData):
+            # libvirt-python raises Exception itself, not a subclass.
+            raise Exception("Expected a wrapped C Object but got %s" % type(handle))
+        elif _typeof(handle) is not ctype:
+            # A handle of another type would later be freed by the wrong
+            # function (or crash an API-mode call).
+            raise Exception("Expected a wrapped C Object of type %s but got %s"
+                            % (ctype.cname, _typeof(handle).cname))
         return _gc(handle, cls._release)
 
 
