@@ -105,7 +105,9 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
     if names_:
         out.append("\n# Inherited methods renamed after each class: Python's argument errors")
         out.append("# and reprs name the class, never an internal base.")
-        out.append("_objects.own_inherited_methods(%s)" % ", ".join(names_))
+        out.append("_objects.own_inherited_methods(")
+        out += textwrap.wrap(", ".join(names_) + ")", 78, initial_indent="    ",
+                             subsequent_indent="    ", break_on_hyphens=False)
         out.append("_core.classes.update(%s)" % ", ".join("%s=%s" % (n, n) for n in names_))
     events = {enum: ids for enum, ids in event_callback_types(api).items()
               if _enum_pymodule(api, enum) == pymodule}

@@ -24,10 +24,10 @@ _FunctionType = type(lambda: None)
 
 def own_inherited_methods(*classes) -> None:
     """Give each public class its own copy of every function it inherits
-    from the internal bases here, named after the class: Python names a
-    function by its __qualname__ in argument errors ("virDomain.connect()
-    takes 1 positional argument ...") and in its repr, and libvirt-python's
-    classes define all their methods themselves."""
+    from the internal bases here, named after the class, as libvirt-python's
+    classes define all their methods themselves: Python names a function by
+    its __qualname__ in argument errors ("virDomain.connect() takes 1
+    positional argument ...") and in its repr."""
     for cls in classes:
         seen = set(vars(cls))
         for base in cls.__mro__[1:-1]:          # the first definition wins
@@ -39,6 +39,20 @@ def own_inherited_methods(*classes) -> None:
                     setattr(cls, name, _renamed(value, cls, name))
 
 
+def publish(namespace, module: str) -> None:
+    """The functions a public module takes from the package's internal ones,
+    and the methods of its classes, report it as their module, as
+    libvirt-python's (defined there) do: pydoc lists a module's functions by
+    it; inspect.getmodule and pickle go by it."""
+    for value in namespace.values():
+        if type(value) is _FunctionType and value.__module__.startswith("libvirt._"):
+            value.__module__ = module
+        elif isinstance(value, type) and value.__module__ == module:
+            for method in vars(value).values():
+                if type(method) is _FunctionType:
+                    method.__module__ = module
+
+
 def _renamed(function, cls, name: str):
     copy = _FunctionType(function.__code__, function.__globals__, name,
                          function.__defaults__, function.__closure__)
@@ -46,7 +60,6 @@ def _renamed(function, cls, name: str):
     copy.__dict__.update(function.__dict__)
     copy.__doc__ = function.__doc__
     copy.__annotations__ = function.__annotations__
-    copy.__module__ = function.__module__
     copy.__qualname__ = "%s.%s" % (cls.__qualname__, name)
     return copy
 
