@@ -102,6 +102,23 @@ def test_exceptions():
     assert line.startswith("libvirt.libvirtError: ")
 
 
+@pytest.mark.parametrize("module", [libvirt, libvirt_qemu, libvirt_lxc, libvirt_admin],
+                         ids=lambda m: m.__name__)
+def test_functions_report_their_public_module(module):
+    functions = [value for name, value in vars(module).items()
+                 if isinstance(value, types.FunctionType) and not name.startswith("_")]
+    assert len(functions) >= 2
+    assert [f.__name__ for f in functions if f.__module__ != module.__name__] == []
+    assert inspect.getmodule(functions[0]) is module
+
+
+def test_pydoc_lists_the_classes_and_functions():
+    import pydoc
+    text = pydoc.render_doc(libvirt, renderer=pydoc.plaintext)
+    assert re.search(r"^    class virDomain\(", text, re.M)
+    assert re.search(r"^    open\(name=None\)", text, re.M)
+
+
 def test_qemu_and_lxc_modules_define_no_classes_of_their_own():
     # As libvirt-python's: functions and constants only.
     for module in (libvirt_qemu, libvirt_lxc):
@@ -335,6 +352,8 @@ for modname in ("libvirt", "libvirt_qemu", "libvirt_lxc", "libvirtaio"):
     public = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
     for name in public:
         cls = getattr(module, name)
+        if isinstance(cls, types.FunctionType) and cls.__module__.startswith("libvirt"):
+            out["%s.%s()" % (modname, name)] = [cls.__qualname__, cls.__module__]
         if not isinstance(cls, type) or not cls.__module__.startswith("libvirt"):
             continue
         key = "%s.%s" % (modname, name)
@@ -342,7 +361,7 @@ for modname in ("libvirt", "libvirt_qemu", "libvirt_lxc", "libvirtaio"):
         for attr in dir(cls):
             value = getattr(cls, attr)
             if isinstance(value, types.FunctionType) and value.__qualname__.split(".")[0] != "object":
-                out["%s.%s" % (key, attr)] = value.__qualname__
+                out["%s.%s" % (key, attr)] = [value.__qualname__, value.__module__]
 
 c = libvirt.open("test:///default")
 d = c.lookupByName("test")
@@ -459,14 +478,23 @@ def compared():
 def test_classes_as_the_reference(compared):
     reference, ours = compared
     classes = sorted(key for key, value in reference.items()
-                     if isinstance(value, list) and len(value) == 4)
+                     if isinstance(value, list) and len(value) == 4 and "(" not in key)
     assert "libvirt.virDomain" in classes and "libvirtaio.virEventAsyncIOImpl" in classes
     for key in classes:
         assert ours.get(key) == reference[key], key
-    # every method both have is named alike
-    methods = sorted(set(reference) & set(ours) - set(classes))
+    # every method both have is named alike, in the same module
+    methods = sorted(key for key in set(reference) & set(ours) - set(classes)
+                     if key.count(".") == 2)
     assert len([key for key in methods if key.startswith("libvirt.virDomain.")]) > 150
     assert [key for key in methods if ours[key] != reference[key]] == []
+
+
+def test_module_functions_as_the_reference(compared):
+    reference, ours = compared
+    functions = sorted(key for key in reference if key.endswith("()"))
+    assert "libvirt.open()" in functions and "libvirt_qemu.qemuMonitorCommand()" in functions
+    assert "libvirt_lxc.lxcOpenNamespace()" in functions
+    assert [key for key in functions if ours.get(key) != reference[key]] == []
 
 
 def test_exceptions_and_reprs_as_the_reference(compared):
