@@ -19,7 +19,6 @@ in a subprocess of its own) and their answers must be equal; without it
 those tests skip, saying so.
 """
 import ctypes
-import gc
 import inspect
 import json
 import os
@@ -155,6 +154,8 @@ def test_every_method_is_named_after_its_class(module, cls):
              if function.__qualname__ != "%s.%s" % (cls.__name__, name)
              and not (name.startswith("__") and function.__qualname__.startswith("object."))]
     assert not wrong
+    elsewhere = [name for name, function in _functions(cls) if function.__module__ != module]
+    assert not elsewhere
 
 
 def test_no_internal_class_in_argument_errors(conn, dom, net, pool):
