@@ -21,6 +21,10 @@ admin connection is not caught.
 from libvirt import libvirtError  # noqa: F401
 from libvirt._generated_admin import *  # noqa: F401,F403
 from libvirt._admin import open  # noqa: F401,A004
+from libvirt import _objects
+
+_objects.publish(globals(), __name__)     # where the functions are offered
+del _objects
 
 
 def __getattr__(name):

@@ -4,6 +4,10 @@ binding; lxcOpenNamespace is written by hand (libvirt/_qemu_lxc.py)."""
 
 from libvirt._generated_lxc import *  # noqa: F401,F403
 from libvirt._qemu_lxc import lxcOpenNamespace  # noqa: F401
+from libvirt import _objects
+
+_objects.publish(globals(), __name__)     # where the functions are offered
+del _objects
 
 
 def __getattr__(name):

@@ -7,6 +7,10 @@ from libvirt._generated_qemu import *  # noqa: F401,F403
 from libvirt._qemu_lxc import (  # noqa: F401
     qemuMonitorCommandWithFiles, qemuMonitorEventDeregister,
     qemuMonitorEventRegister)
+from libvirt import _objects
+
+_objects.publish(globals(), __name__)     # where the functions are offered
+del _objects
 
 
 def __getattr__(name):

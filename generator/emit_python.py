@@ -93,6 +93,8 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
     for cls in classes:
         base = cls.base if "." in cls.base else "_objects." + cls.base
         out.append("\nclass %s(%s):" % (cls.name, base))
+        # The public module, not this one: repr(cls), repr(obj), pickle.
+        out.append("    __module__ = %r" % pymodule)
         if cls.free:
             out.append("    _release = staticmethod(_release_%s)\n" % cls.name)
         methods = sorted((f for f in functions if f.binding.cls == cls.name),
@@ -102,7 +104,12 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
                 _emit_function(api, function, method=True), "    "))
     names_ = [cls.name for cls in classes]
     if names_:
-        out.append("\n_core.classes.update(%s)" % ", ".join("%s=%s" % (n, n) for n in names_))
+        out.append("\n# Inherited methods renamed after each class: Python's argument errors")
+        out.append("# and reprs name the class, never an internal base.")
+        out.append("_objects.own_inherited_methods(")
+        out += textwrap.wrap(", ".join(names_) + ")", 78, initial_indent="    ",
+                             subsequent_indent="    ", break_on_hyphens=False)
+        out.append("_core.classes.update(%s)" % ", ".join("%s=%s" % (n, n) for n in names_))
     events = {enum: ids for enum, ids in event_callback_types(api).items()
               if _enum_pymodule(api, enum) == pymodule}
     if events:

@@ -6,6 +6,9 @@ from ._generated import *  # noqa: F401,F403
 from ._handwritten import *  # noqa: F401,F403
 from ._auth import *  # noqa: F401,F403
 from ._eventloop import *  # noqa: F401,F403
+from . import _objects
+
+_objects.publish(globals(), __name__)     # the functions report this module
 
 
 _ALIASES = ("_T", "_EventCB", "_TimerCB", "_DomainCB")

@@ -90,6 +90,8 @@ class libvirtError(Exception):
     """A failed libvirt call, carrying libvirt's error of the calling thread
     (read when the exception is made, right after the failing call)."""
 
+    __module__ = "libvirt"      # where programs name it (tracebacks, repr)
+
     def __init__(self, defmsg: str) -> None:
         err = last_error()
         msg = defmsg if err is None or err[2] is None else err[2]
@@ -140,6 +142,8 @@ def error(defmsg: str) -> libvirtError:
 
 class FunctionNotAvailable(libvirtError, NotImplementedError):
     """The loaded libvirt is older than the function called."""
+
+    __module__ = "libvirt_cffi"     # its public home
 
     def __init__(self, name: str, since) -> None:
         Exception.__init__(self, "%s needs libvirt %d.%d.%d or newer; the "

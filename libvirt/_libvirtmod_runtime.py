@@ -61,6 +61,8 @@ def borrower(cls_name: str):
     def borrow(handle):
         if handle is None:
             handle = _NULL
+        elif type(handle).__name__ == "PyCapsule":     # libvirt-python's form
+            handle = _ffi.cast(ctype, _objects.capsule_pointer(handle))
         elif not isinstance(handle, _CData) or (_typeof(handle) is not ctype and handle):
             raise TypeError("expected a %s handle (an object's _o), not %r"
                             % (cls_name, handle))

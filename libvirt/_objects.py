@@ -17,6 +17,79 @@ _ffi = _core.ffi
 
 _gc = _ffi.gc
 _new_object = object.__new__
+_CData = _ffi.CData
+_typeof = _ffi.typeof
+_FunctionType = type(lambda: None)
+
+
+def own_inherited_methods(*classes) -> None:
+    """Give each public class its own copy of every function it inherits
+    from the internal bases here, named after the class, as libvirt-python's
+    classes define all their methods themselves: Python names a function by
+    its __qualname__ in argument errors ("virDomain.connect() takes 1
+    positional argument ...") and in its repr."""
+    for cls in classes:
+        seen = set(vars(cls))
+        for base in cls.__mro__[1:-1]:          # the first definition wins
+            for name, value in vars(base).items():
+                if name in seen:
+                    continue
+                seen.add(name)
+                if type(value) is _FunctionType:
+                    setattr(cls, name, _renamed(value, cls, name))
+
+
+def publish(namespace, module: str) -> None:
+    """The functions a public module takes from the package's internal ones,
+    and the methods of its classes, report it as their module, as
+    libvirt-python's (defined there) do: pydoc lists a module's functions by
+    it; inspect.getmodule and pickle go by it."""
+    for value in namespace.values():
+        if type(value) is _FunctionType and value.__module__.startswith("libvirt._"):
+            value.__module__ = module
+        elif isinstance(value, type) and value.__module__ == module:
+            for method in vars(value).values():
+                if type(method) is _FunctionType:
+                    method.__module__ = module
+
+
+def _renamed(function, cls, name: str):
+    copy = _FunctionType(function.__code__, function.__globals__, name,
+                         function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__dict__.update(function.__dict__)
+    copy.__doc__ = function.__doc__
+    copy.__annotations__ = function.__annotations__
+    copy.__qualname__ = "%s.%s" % (cls.__qualname__, name)
+    return copy
+
+
+def _handle_type(cls):
+    """The C type of a class's handles: its generated class's, also for a
+    program's subclass of it."""
+    for base in cls.__mro__:
+        if _core.classes.get(base.__name__) is base:
+            return _typeof(base.__name__ + " *")
+    raise TypeError("%s is no libvirt class" % cls.__name__)
+
+
+_capsule_functions = []     # (PyCapsule_GetName, PyCapsule_GetPointer), made once
+
+
+def capsule_pointer(capsule) -> int:
+    """The address in a PyCapsule (what libvirt-python's libvirtmod, and C
+    extensions following it, hand out as a handle), read through ctypes
+    (imported only when a capsule comes): private function objects, so that
+    ctypes.pythonapi's own stay untouched."""
+    if not _capsule_functions:
+        import ctypes
+        api = ctypes.pythonapi
+        _capsule_functions[:] = [
+            ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object)(("PyCapsule_GetName", api)),
+            ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_void_p)(
+                ("PyCapsule_GetPointer", api))]
+    get_name, get_pointer = _capsule_functions
+    return get_pointer(capsule, get_name(capsule)) or 0
 
 
 class _Handle:
@@ -34,8 +107,20 @@ class _Handle:
 
     @classmethod
     def _owned(cls, handle):
-        if not isinstance(handle, _ffi.CData):
-            raise TypeError("Expected a wrapped C Object but got %s" % type(handle))
+        """The handle a constructor was given (`_obj`), now owned by the new
+        object: the one reference a libvirtmod call returned is taken over,
+        as libvirt-python's constructors do."""
+        ctype = _handle_type(cls)
+        if type(handle).__name__ == "PyCapsule":
+            handle = _ffi.cast(ctype, capsule_pointer(handle))
+        elif not isinstance(handle, _CData):
+            # libvirt-python raises Exception itself, not a subclass.
+            raise Exception("Expected a wrapped C Object but got %s" % type(handle))
+        elif _typeof(handle) is not ctype:
+            # A handle of another type would later be freed by the wrong
+            # function (or crash an API-mode call).
+            raise Exception("Expected a wrapped C Object of type %s but got %s"
+                            % (ctype.cname, _typeof(handle).cname))
         return _gc(handle, cls._release)
 
 
@@ -69,8 +154,10 @@ class Domain(ConnectionChild, DomainExtra):
 
     def revertToSnapshot(self, snap, flags=0):
         """Revert the domain to the snapshot `snap`."""
-        # DomainChild: cffi itself refuses a checkpoint's handle here.
-        ret = _virDomainRevertToSnapshot(_core.handle(snap, DomainChild, "snap"), flags)
+        # The generated class (defined after this one), for its name in
+        # the message of a wrong argument.
+        snapshot = _core.classes["virDomainSnapshot"]
+        ret = _virDomainRevertToSnapshot(_core.handle(snap, snapshot, "snap"), flags)
         if ret == -1:
             raise _core.error("virDomainRevertToSnapshot() failed")
         return ret

@@ -439,8 +439,10 @@ def test_module_surface():
         assert name in dir(libvirt_admin)
     # The admin classes stay out of the libvirt module (libvirt-python's surface).
     assert not hasattr(libvirt, "virAdmConnect")
-    with pytest.raises(TypeError):
+    # As libvirt's constructors (libvirt-python's): Exception itself.
+    with pytest.raises(Exception, match="Expected a wrapped C Object") as raised:
         libvirt_admin.virAdmConnect(_obj="not a handle")
+    assert type(raised.value) is Exception
 
 
 # The model: every admin function reachable, or left out with a reason.

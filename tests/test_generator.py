@@ -95,6 +95,17 @@ def test_emitted_code_compiles_and_cdef_parses(api):
     assert ffi.typeof("virPoolState").kind == "enum"
 
 
+def test_classes_name_their_public_module(api):
+    module = emit_python.emit_module(api)
+    assert api.classes
+    for cls in api.classes.values():
+        head = "class %s(" % cls.name
+        assert head in module
+        body = module.split(head, 1)[1].split("\n", 2)[1]
+        assert body == "    __module__ = 'libvirt'"
+    assert "_objects.own_inherited_methods(\n    " in module
+
+
 def _emit_in_subprocess(seed: str) -> str:
     code = ("import sys; from generator.parse import load_api; "
             "from generator.annotate import annotate; "
