@@ -61,7 +61,7 @@ def test_compare_catches_differences():
                     ("ours_crash", None),
                     ("both_ok_differ", None)]
     assert len(sweep.failures(diffs)) == 4
-    assert "virDomain.suspend" in sweep.format_table(diffs)
+    assert "$dom.suspend(None)" in sweep.format_table(diffs)
 
 
 def test_allowlist_rules_have_reasons():
