@@ -164,6 +164,7 @@ GOOD_BY_NAME = {
     "keys": [], "timeout": 0, "events": 0, "fd": 0, "watch": 0, "timer": 0,
 }
 CALLBACK_PARAMS = rules.CALLBACK_PARAMS
+_NO_DEFAULT = object()  # a parameter without a default (None is a default)
 
 
 def _good(qualname, pname, default):
@@ -186,16 +187,11 @@ def _good(qualname, pname, default):
         value = [x for p, x in GOOD_XML_BY_PREFIX if qualname.startswith(p)][0]
     elif pname in GOOD_BY_NAME:
         value = GOOD_BY_NAME[pname]
-    elif default is not None and isinstance(default, (int, str)):
-        value = default
-    elif default is None and default is not _NO_DEFAULT:
-        value = None
+    elif default is None or isinstance(default, (int, str)):
+        value = default  # the wrapper's own default
     if isinstance(value, str) and value.startswith("$"):
         return ["obj", value[1:]]
     return ["lit", value]
-
-
-_NO_DEFAULT = object()
 
 
 def _wrong_object(good):
@@ -267,10 +263,13 @@ def enumerate_cases():
     return cases, skipped
 
 
+_BATTERY = _battery()  # for enumerating and printing only: calls get fresh ones
+
+
 def _same_value(token, good):
     if token[0] != "bat" or good[0] != "lit":
         return False
-    value = _battery()[token[1]]
+    value = _BATTERY[token[1]]
     return type(value) is type(good[1]) and value == good[1]
 
 
@@ -279,7 +278,7 @@ def token_repr(token):
     if kind == "obj":
         return "$" + value
     if kind == "bat":
-        return _BATTERY_REPR.get(value, repr(_battery()[value]))
+        return _BATTERY_REPR.get(value, repr(_BATTERY[value]))
     return repr(value)
 
 
@@ -380,7 +379,10 @@ def describe_exception(exc):
     return out
 
 
-def _run_case(case, objs, battery):
+def _run_case(case, objs):
+    # Fresh battery values: a call may change a list it was given, and the
+    # next case in this child must not see that.
+    battery = _battery()
     try:
         func = _callable(case)
         args = [_resolve(t, objs, battery) for t in case["args"]]
@@ -406,7 +408,7 @@ def _isolated(case):
     return any(fnmatchcase(method, p) for p in _STATEFUL_METHODS)
 
 
-def _child(cases, indices, objs, battery, wfd, cwd):
+def _child(cases, indices, objs, wfd, cwd):
     """Run cases from ``indices`` in order, one JSON line each, until one
     may have changed the state; then exit, so that the next case starts in
     a fresh fork.
@@ -430,7 +432,7 @@ def _child(cases, indices, objs, battery, wfd, cwd):
         # As in a fresh fork: no error left over from the previous case
         # (a libvirtError raised without a libvirt call reports it).
         libvirt.virResetLastError()
-        out = _run_case(cases[i], objs, battery)
+        out = _run_case(cases[i], objs)
         data = (json.dumps(out) + "\n").encode()
         while data:
             data = data[os.write(wfd, data):]
@@ -456,7 +458,6 @@ class _Shard:
 def run_worker(cases, jobs, timeout):
     import libvirt
     objs = prepare(libvirt)
-    battery = _battery()
     results = [None] * len(cases)
     scratch = os.getcwd()  # the driver's scratch directory for this worker
     size = max(1, -(-len(cases) // jobs))
@@ -470,7 +471,7 @@ def run_worker(cases, jobs, timeout):
         pid = os.fork()
         if pid == 0:
             os.close(rfd)
-            _child(cases, shard.indices[shard.pos:], objs, battery, wfd, shard.cwd)
+            _child(cases, shard.indices[shard.pos:], objs, wfd, shard.cwd)
         os.close(wfd)
         shard.pid, shard.rfd, shard.buf, shard.written = pid, rfd, b"", 0
         shard.deadline = time.monotonic() + timeout
