@@ -1,0 +1,134 @@
+"""Data for tools/acceptance_sweep.py: what the sweep skips, and the
+deliberate differences from libvirt-python it accepts, each with its reason.
+
+A rule matches a (case, reference outcome, our outcome) by pattern, never by
+listing pairs: callable glob, argument glob, battery value kind globs (minus
+``not_values``), and a predicate on each side's outcome.  Keep this list short: a difference that
+is a bug of ours does not belong here, the sweep is meant to fail on it.
+
+Outcome predicates (see ``outcome_matches``):
+    "ok"            the call returned
+    "raised"        the call raised anything
+    "any"           anything except a crash or timeout
+    ("mro", names)  the call raised an exception whose MRO holds every name
+"""
+
+from fnmatch import fnmatchcase
+
+# Battery kinds (tools/acceptance_sweep.py BATTERY) that are integers outside
+# the range of some C integer type (unsigned int, int, long long, ...).
+OUT_OF_RANGE_INTS = ("int_m1", "int_2_31", "int_m2_31_m1", "int_2_32",
+                     "int_2_63", "int_m2_63_m1", "int_2_64", "int_2_70")
+
+# Parameter names that take a Python callback in libvirt-python.
+CALLBACK_PARAMS = ("cb", "f", "handler", "holeHandler", "skipHandler",
+                   "addHandle", "updateHandle", "removeHandle",
+                   "addTimeout", "updateTimeout", "removeTimeout")
+
+ALLOWED = [
+    {
+        "id": "int-out-of-range",
+        "reason": "An integer outside the C parameter's range is refused "
+                  "with an exception that is both an OverflowError and a "
+                  "libvirtError; the reference silently truncates it (flags "
+                  "2**70 becomes 0, -1 becomes UINT_MAX) and may then succeed.",
+        "callable": "*", "arg": "*", "values": OUT_OF_RANGE_INTS,
+        "ref": "ok", "ours": ("mro", ("OverflowError", "libvirtError")),
+    },
+    {
+        "id": "fs-mountpoints-not-a-list",
+        "reason": "fsFreeze/fsThaw refuse a mountpoints value that is not a "
+                  "list (or None); the reference treats any non-list as "
+                  "'all filesystems' and freezes everything.",
+        "callable": "virDomain.fs[FT]*", "arg": "mountpoints",
+        # Everything but a list and None (tuples included: the reference
+        # only takes a list).
+        "values": "*", "not_values": ("none", "list_*"),
+        "ref": "any", "ours": ("mro", ("TypeError",)),
+    },
+    {
+        "id": "callback-not-callable",
+        "reason": "A callback is checked for callability when it is "
+                  "registered; the reference stores any object and fails "
+                  "(or crashes) only when libvirt calls it.",
+        # No battery value is callable (obj_wrong is a libvirt object).
+        "callable": "*", "arg": CALLBACK_PARAMS, "values": "*",
+        "ref": "any", "ours": ("mro", ("TypeError",)),
+    },
+]
+
+# Exceptions of the reference that are artefacts of its implementation,
+# not an interface a caller could rely on.  When the reference raises one of
+# these and ours raises anything, the pair is reported as informational
+# (like a reference crash), not as a difference.
+REFERENCE_ARTEFACTS = {
+    "SystemError": "a C function of the reference returned NULL without "
+                   "setting an exception",
+    "AttributeError": "the reference reads ._o of an argument that is not a "
+                      "libvirt object (None, a str, ...)",
+    "MemoryError": "the reference passes a negative size to malloc",
+    "LookupError": "the reference's typed-parameter code looked a name up "
+                   "and found nothing",
+    "KeyError": "the reference indexed its internal tuple with the argument",
+    "IndexError": "the reference indexed its internal tuple with the argument",
+}
+
+# Callables the sweep does not call, with why.  Globs over "Class.method",
+# "module.function" or "Class()" (the constructor).
+SKIPPED = {
+    "libvirt.virEventRunDefaultImpl":
+        "waits for the next event of the default loop: blocks forever",
+}
+
+# Classes whose methods need an object test:///default cannot make: the
+# test driver implements no secret, nwfilter, nwfilter binding or network
+# port.  Their constructors and the virConnect lookups are still swept.
+NO_OBJECT = {
+    "virSecret": "test:///default does not implement secrets",
+    "virNWFilter": "test:///default does not implement nwfilters",
+    "virNWFilterBinding": "test:///default does not implement nwfilter bindings",
+    "virNetworkPort": "test:///default does not implement network ports",
+}
+
+
+def skip_reason(qualname):
+    """Why ``qualname`` is not swept, or None."""
+    for pattern, reason in SKIPPED.items():
+        if fnmatchcase(qualname, pattern):
+            return reason
+    return None
+
+
+def outcome_matches(pattern, outcome):
+    if pattern == "any":
+        return "ok" in outcome or "exc" in outcome
+    if pattern == "ok":
+        return "ok" in outcome
+    if pattern == "raised":
+        return "exc" in outcome
+    kind, names = pattern
+    assert kind == "mro", pattern
+    return "exc" in outcome and all(n in outcome["mro"] for n in names)
+
+
+def _glob_any(patterns, value):
+    if isinstance(patterns, str):
+        patterns = (patterns,)
+    return any(fnmatchcase(value, p) for p in patterns)
+
+
+def allowed_by(qualname, arg, kind, ref, ours):
+    """The id of the first rule accepting this difference, or None.
+
+    ``arg``/``kind`` are the varied parameter and battery kind (None for the
+    baseline and the defaults-only call, which no rule accepts)."""
+    if arg is None:
+        return None
+    for rule in ALLOWED:
+        if (_glob_any(rule["callable"], qualname) and _glob_any(rule["arg"], arg)
+                and _glob_any(rule["values"], kind)
+                and not _glob_any(rule.get("not_values", ()), kind)
+                and outcome_matches(rule["ref"], ref)
+                and outcome_matches(rule["ours"], ours)):
+            return rule["id"]
+    return None
