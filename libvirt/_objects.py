@@ -157,7 +157,10 @@ class Domain(ConnectionChild, DomainExtra):
         # The generated class (defined after this one), for its name in
         # the message of a wrong argument.
         snapshot = _core.classes["virDomainSnapshot"]
-        ret = _virDomainRevertToSnapshot(_core.handle(snap, snapshot, "snap"), flags)
+        function = "virDomainRevertToSnapshot"
+        ret = _virDomainRevertToSnapshot(
+            _core.handle(snap, snapshot, "snap", function),
+            _core.checked_index(flags, "flags", "unsigned int", function))
         if ret == -1:
             raise _core.error("virDomainRevertToSnapshot() failed")
         return ret

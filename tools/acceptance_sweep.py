@@ -142,6 +142,7 @@ GOOD_BY_CALLABLE = {
     ("libvirt.open", "name"): "test:///default",
     ("libvirt.openReadOnly", "name"): "test:///default",
     ("libvirt.openAuth", "uri"): "test:///default",
+    ("virConnect.secretLookupByUsage", "usageID"): "sweep",
 }
 # Domain, network and pool XML by the creating/defining callable's name.
 GOOD_XML_BY_PREFIX = (("virConnect.network", NETWORK_XML),
