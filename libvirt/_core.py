@@ -291,6 +291,16 @@ def cstr(value, name: str, function=None):
                                  % (name, why), function, name) from None
 
 
+def cstr_checked(value, name: str, function=None):
+    """A str argument libvirt-python converts itself (its 's' format): a
+    value that is no str, None included, is the plain TypeError it raises
+    before any call to libvirt."""
+    if not isinstance(value, str):
+        raise TypeError("argument '%s' must be str, not %s"
+                        % (name, _type_name(value)))
+    return cstr(value, name, function)
+
+
 def cstr_or_null(value, name: str, function=None):
     """A str argument where libvirt takes NULL (None)."""
     if value is None:
@@ -426,31 +436,6 @@ def take_string_array(array, count: int) -> list:
         for i in range(count):
             _free(array[i])
         _free(array)
-
-
-def string_array(values, name: str, allow_none: bool = False):
-    """(char *[] or NULL, count, keepalive) for a list or tuple of str (or
-    None, where libvirt takes NULL for "all")."""
-    if values is None and allow_none:
-        return NULL, 0, []
-    if not isinstance(values, (list, tuple)):
-        raise TypeError("argument '%s' must be a list of str, not %s"
-                        % (name, type(values).__name__))
-    if not values:
-        return NULL, 0, []
-    keepalive = [ffi.new("char[]", cstr(value, name)) for value in values]
-    return ffi.new("char *[]", keepalive), len(keepalive), keepalive
-
-
-def int_array(values, name: str, ctype: str = "int"):
-    """(ctype[] or NULL, count) for a list or tuple of ints (cffi range-checks
-    each one: OverflowError)."""
-    if not isinstance(values, (list, tuple)):
-        raise TypeError("argument '%s' must be a list of int, not %s"
-                        % (name, type(values).__name__))
-    if not values:
-        return NULL, 0
-    return ffi.new(ctype + "[]", [_index(value) for value in values]), len(values)
 
 
 def take_handles(array_pointer, count: int, cls, parent):
