@@ -626,7 +626,10 @@ class DomainExtra:
     def diskErrors(self, flags=0):
         """{disk: virDomainDiskErrorCode} of the disks with an error."""
         failed = "virDomainGetDiskErrors() failed"
-        flags = _uint(flags, "flags")
+        # Checked, but libvirt is asked with 0 as libvirt-python asks it
+        # (libvirt defines no flags here): diskErrors(1) works there.
+        _uint(flags, "flags")
+        flags = 0
         count = _virDomainGetDiskErrors(self._o, _NULL, 0, flags)
         if count < 0:
             raise _error(failed)

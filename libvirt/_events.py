@@ -327,8 +327,7 @@ class ConnectionEvents:
         return ret
 
     def unregisterCloseCallback(self):
-        """Remove the close callback."""
+        """Remove the close callback. Returns None, as libvirt-python's."""
         ret = _virConnectUnregisterCloseCallback(self._o, _close_callback())
         if ret == -1:
             raise _core.error("virConnectUnregisterCloseCallback() failed")
-        return ret

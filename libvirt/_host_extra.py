@@ -367,6 +367,8 @@ class SecretExtra:
         str, stored UTF-8 encoded."""
         if isinstance(value, str):
             value = value.encode("utf-8")
+        elif value is None:     # libvirt-python passes NULL: libvirt refuses it
+            raise _core.null_refused("value", "virSecretSetValue")
         try:
             data = _ffi.from_buffer("unsigned char[]", value)
         except TypeError:

@@ -57,6 +57,7 @@ class StreamIO:
     def recv(self, nbytes: int):
         """Read up to nbytes; b'' at the end of the stream, -2 when a
         non-blocking stream would block."""
+        nbytes = _core.checked_index(nbytes, "nbytes", "size_t", "virStreamRecv")
         buffer = _uncleared("char[]", nbytes) if nbytes else _ffi.new("char[1]")
         ret = _virStreamRecv(self._o, buffer, nbytes)
         if ret == -1:
@@ -68,6 +69,8 @@ class StreamIO:
     def recvFlags(self, nbytes: int, flags: int = 0):
         """recv with flags: with VIR_STREAM_RECV_STOP_AT_HOLE it returns -3
         when a hole comes next (recvHole() then tells its length)."""
+        nbytes = _core.checked_index(nbytes, "nbytes", "size_t", "virStreamRecvFlags")
+        flags = _core.checked_index(flags, "flags", "unsigned int", "virStreamRecvFlags")
         buffer = _uncleared("char[]", nbytes) if nbytes else _ffi.new("char[1]")
         ret = _virStreamRecvFlags(self._o, buffer, nbytes, flags)
         if ret == -1:
@@ -163,6 +166,8 @@ class StreamIO:
     def eventAddCallback(self, events: int, cb, opaque) -> None:
         """Call cb(stream, events, opaque) when the stream is ready for
         `events` (VIR_STREAM_EVENT_*); needs a running event loop."""
+        events = _core.checked_index(events, "events", "int",
+                                     "virStreamEventAddCallback")
         if not callable(cb):
             raise TypeError("cb must be callable")
         handle = _callbacks.hold((self, cb, opaque))

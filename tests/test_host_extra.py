@@ -82,6 +82,19 @@ def noop(*args):
     pass
 
 
+class Index:
+    """An integer that is no int: libvirt-python's integer formats take it."""
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+
+def close_callback_round_trip(conn):
+    return (conn.registerCloseCallback(noop, None), conn.unregisterCloseCallback())
+
+
 def secret_round_trip(conn):
     secret = conn.secretDefineXML(SECRET_XML)
     try:
@@ -93,7 +106,8 @@ def secret_round_trip(conn):
             lambda: secret.value(),
             lambda: secret.setValue(b""),
             lambda: secret.value(1),
-            lambda: secret.setValue(5))]
+            lambda: secret.setValue(5),
+            lambda: secret.setValue(None))]
     finally:
         secret.undefine()
 
@@ -193,6 +207,25 @@ CASES = {
     "qemu_event_register_dom": ("test", "libvirt_qemu.qemuMonitorEventRegister(c, d, 'SHUTDOWN', noop, 1, 0)"),
     "qemu_command_with_files": ("test", "libvirt_qemu.qemuMonitorCommandWithFiles(d, '{}')"),
     "qemu_command_with_files_fds": ("test", "libvirt_qemu.qemuMonitorCommandWithFiles(d, '{}', [0], 0)"),
+    # The argument forms libvirt-python accepts: __index__ objects for its
+    # integer formats (not for 'K'/'k', nor inside typed parameters).
+    "cpu_stats_index": ("test", "sorted(c.getCPUStats(Index(0), Index(0)))"),
+    "cells_free_memory_index": ("test", "c.getCellsFreeMemory(Index(0), Index(2))"),
+    "free_pages_index": ("test", "c.getFreePages([Index(4)], Index(0), Index(1), Index(0))"),
+    "cpu_map_index": ("test", "c.getCPUMap(Index(0))"),
+    "cpu_models_index": ("test", "len(c.getCPUModelNames('x86_64', Index(0))) > 0"),
+    "all_domain_stats_index": ("test", "len(c.getAllDomainStats(Index(0), Index(0)))"),
+    "list_stats_index": ("test", "len(c.domainListGetStats([d], Index(0), Index(0)))"),
+    "lxc_open_namespace_index": ("test", "libvirt_lxc.lxcOpenNamespace(d, Index(0))"),
+    # None for a 'z' string: libvirt refuses the NULL (ours before calling).
+    "create_with_files_none_xml": ("test", "c.createXMLWithFiles(None, [])"),
+    # Failure results as libvirt-python's.
+    "close_callback_round_trip": ("test", "close_callback_round_trip(c)"),
+    "cells_free_memory_zero": ("test", "c.getCellsFreeMemory(0, 0)"),
+    "list_stats_not_domains": ("test", "c.domainListGetStats([1])"),
+    "list_stats_not_iterable": ("test", "c.domainListGetStats(5)"),
+    "event_register_unknown_id": ("test", "c.domainEventRegisterAny(None, 999, noop, None)"),
+    "event_register_str_id": ("test", "c.domainEventRegisterAny(None, '0', noop, None)"),
     # Drivers test:///default lacks: a private daemon with only that driver.
     "secret_round_trip": ("secret", "secret_round_trip(c)"),
     "dhcp_leases_daemon": ("network", "leases(c)"),
@@ -202,6 +235,11 @@ CASES = {
 DIFFERENT = {
     # A tuple is accepted where libvirt-python insists on a list.
     "free_pages_tuple": (("ok", ("dict", [])), ("TypeError", None)),
+    # libvirt-python fails by itself with a libvirtError but sets no error
+    # (code None); ours is a refusal (VIR_ERR_INVALID_ARG), same message.
+    "cells_free_memory_zero": (("libvirtError", 8), ("libvirtError", None)),
+    "list_stats_not_domains": (("libvirtError", 8), ("libvirtError", None)),
+    "event_register_unknown_id": (("libvirtError", 8), ("libvirtError", None)),
 }
 
 SIGNATURES = [
