@@ -1,8 +1,8 @@
 """virConnect, virNetwork and virSecret methods whose libvirt-python shape
 is written by hand (each described in api-xml/host-extra.xml).
 
-Each converts its Python arguments before calling libvirt (bad input is a
-TypeError, ValueError or OverflowError, never a libvirt call with garbage),
+Each converts its Python arguments before calling libvirt (bad input is
+refused as in _domain_extra, never a libvirt call with garbage),
 reads libvirt's error right after a failing call, and frees what libvirt
 allocated for the caller even when a conversion fails half-way."""
 
@@ -72,6 +72,16 @@ _SAVE_PARAM_TYPES = {"file": _typedparams.STRING, "dxml": _typedparams.STRING}
 
 
 # --- results -------------------------------------------------------------------
+
+def _cpu_xmls(xmlCPUs):
+    """The baseline functions' array of CPU XMLs: never NULL for an empty
+    list (libvirt refuses NULL; libvirt-python passes an empty array and
+    the driver answers)."""
+    array, count, keep = _core.string_array(xmlCPUs, "xmlCPUs")
+    if array == _NULL:
+        array = _ffi.new("char *[1]")
+    return array, count, keep
+
 
 def _stats_records(conn, records, count):
     """[(virDomain, dict)] from a virDomainStatsRecordPtr array; each
@@ -216,7 +226,7 @@ class ConnectionExtra:
         """The XML of the most feature-rich CPU compatible with all the CPUs
         described in xmlCPUs (a list of XML strings)."""
         flags = _uint(flags, "flags")
-        array, count, _keep = _core.string_array(xmlCPUs, "xmlCPUs")
+        array, count, _keep = _cpu_xmls(xmlCPUs)
         ret = _virConnectBaselineCPU(self._o, array, count, flags)
         if ret == _NULL:
             raise _core.error("virConnectBaselineCPU() failed")
@@ -231,7 +241,7 @@ class ConnectionExtra:
         c_machine = _core.cstr_or_null(machine, "machine")
         c_virttype = _core.cstr_or_null(virttype, "virttype")
         flags = _uint(flags, "flags")
-        array, count, _keep = _core.string_array(xmlCPUs, "xmlCPUs")
+        array, count, _keep = _cpu_xmls(xmlCPUs)
         ret = _virConnectBaselineHypervisorCPU(self._o, c_emulator, c_arch, c_machine,
                                                c_virttype, array, count, flags)
         if ret == _NULL:

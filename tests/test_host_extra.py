@@ -182,6 +182,7 @@ CASES = {
     "baseline_two": ("test", "c.baselineCPU([CPU_XML, CPU_XML2], 0)"),
     "baseline_no_cpus": ("test", "c.baselineCPU([])"),
     "baseline_bad_xml": ("test", "c.baselineCPU(['<cpu'])"),
+    "baseline_hypervisor_no_cpus": ("test", "c.baselineHypervisorCPU(None, None, None, None, [])"),
     "baseline_hypervisor": ("test", "c.baselineHypervisorCPU(None, 'x86_64', None, None, [CPU_XML])"),
     "all_domain_stats": ("test", "by_name(c.getAllDomainStats())"),
     "all_domain_stats_state": ("test", "by_name(c.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_STATE))"),
