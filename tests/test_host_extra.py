@@ -604,6 +604,16 @@ BAD_CASES = [
     ("cells-float", lambda c, d, n: c.getCellsFreeMemory(0.5, 1), TypeError),
     ("cells-huge", lambda c, d, n: c.getCellsFreeMemory(0, 2 ** 40), OverflowError),
     ("cells-none", lambda c, d, n: c.getCellsFreeMemory(None, 1), TypeError),
+    # REF: libvirtError "virNodeGetCellsFreeMemory() failed" (its limits)
+    ("cells-zero", lambda c, d, n: c.getCellsFreeMemory(0, 0), ValueError),
+    # REF: libvirtError "virConnectDomainEventRegisterAny() failed"
+    ("event-unknown-id", lambda c, d, n: c.domainEventRegisterAny(None, 999, print, None), ValueError),
+    ("event-deregister-huge", lambda c, d, n: c.domainEventDeregisterAny(2 ** 40), OverflowError),
+    # REF: a buffer of 1 byte handed to libvirt as (size_t)-1 bytes
+    ("stream-recv-negative", lambda c, d, n: c.newStream(0).recv(-1), OverflowError),
+    ("stream-recv-flags-negative", lambda c, d, n: c.newStream(0).recvFlags(1, -1), OverflowError),
+    ("stream-event-huge", lambda c, d, n: c.newStream(0).eventAddCallback(2 ** 40, print, None), OverflowError),
+    ("openauth-none-auth", lambda c, d, n: libvirt.openAuth(TEST_URI, None, 0), TypeError),
     ("free-pages-str", lambda c, d, n: c.getFreePages("4", 0, 1), TypeError),
     ("free-pages-float-size", lambda c, d, n: c.getFreePages([4.0], 0, 1), TypeError),
     ("free-pages-huge-size", lambda c, d, n: c.getFreePages([2 ** 32], 0, 1), OverflowError),
