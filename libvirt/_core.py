@@ -381,6 +381,19 @@ def checked_index(value, name: str, ctype: str, function=None) -> int:
     return number
 
 
+def index_checker(ctype: str):
+    """checked_index for one C type, as a function(value, name, function=None)
+    with a fast path for an int in range (the common case costs a type and
+    a range comparison, not a look-up of the type's size)."""
+    low, high = int_range(ctype)
+
+    def check(value, name: str, function=None) -> int:
+        if type(value) is int and low <= value <= high:
+            return value
+        return checked_index(value, name, ctype, function)
+    return check
+
+
 def string_array(values, name: str, allow_none: bool = False):
     """(char *[] or NULL, count, keepalive) for a list or tuple of str (or
     None, where libvirt takes NULL for "all")."""

@@ -37,20 +37,11 @@ def _f(name, since):
 
 # Integer arguments by their C type: refused (ArgumentRangeError, a
 # libvirtError) outside its range, where libvirt-python would truncate.
-def _uint(value, name, function=None):
-    return _core.checked_index(value, name, "unsigned int", function)
-
-
-def _int(value, name, function=None):
-    return _core.checked_index(value, name, "int", function)
-
-
-def _ullong(value, name, function=None):
-    return _core.checked_index(value, name, "unsigned long long", function)
-
-
-def _size(value, name, function=None):
-    return _core.checked_index(value, name, "size_t", function)
+_uint = _core.index_checker("unsigned int")
+_int = _core.index_checker("int")
+_ullong = _core.index_checker("unsigned long long")
+_size = _core.index_checker("size_t")
+_llong = _core.index_checker("long long")
 
 
 _virDomainGetConnect = _f("virDomainGetConnect", (0, 3, 0))
@@ -611,8 +602,7 @@ class DomainExtra:
             value = time["seconds"]
             if not isinstance(value, int):      # an int, not any __index__
                 raise TypeError("an integer is required")
-            seconds = _core.checked_index(value, "seconds", "long long",
-                                          "virDomainSetTime")
+            seconds = _llong(value, "seconds", "virDomainSetTime")
             if "nseconds" in time:
                 nseconds = _uint(time["nseconds"], "nseconds", "virDomainSetTime")
             elif len(time) > 1:

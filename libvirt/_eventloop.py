@@ -30,10 +30,9 @@ _impl = None
 _impl_lock = allocate_lock()
 
 
-def _c_int(value, name):
-    # Refused outside int (a libvirtError), which libvirt-python's 'i' also
-    # refuses (a bare OverflowError).
-    return _core.checked_index(value, name, "int")
+# Refused outside int (a libvirtError), which libvirt-python's 'i' also
+# refuses (a bare OverflowError).
+_c_int = _core.index_checker("int")
 
 
 def _add_handle(fd, events, cb, opaque, ff):

@@ -47,12 +47,9 @@ _virSecretSetValue = _fn("virSecretSetValue", (0, 7, 1))
 # Integer arguments by their C type: refused (ArgumentRangeError, a
 # libvirtError) outside its range, where libvirt-python would truncate.
 
-def _int(value, name, function=None):
-    return _core.checked_index(value, name, "int", function)
-
-
-def _uint(value, name, function=None):
-    return _core.checked_index(value, name, "unsigned int", function)
+_int = _core.index_checker("int")
+_uint = _core.index_checker("unsigned int")
+_ullong = _core.index_checker("unsigned long long")
 
 
 # The types libvirt documents for each name (libvirt-host.h's
@@ -184,8 +181,7 @@ class ConnectionExtra:
         counts = _ffi.new("unsigned long long[]", len(pages))
         for i, (size, count) in enumerate(pages.items()):
             sizes[i] = _uint(size, "pageSizes", failed)
-            counts[i] = _core.checked_index(count, "pageCounts",
-                                            "unsigned long long", failed)
+            counts[i] = _ullong(count, "pageCounts", failed)
         ret = _virNodeAllocPages(self._o, len(pages), sizes, counts, startCell,
                                  cellCount, flags)
         if ret == -1:

@@ -28,8 +28,11 @@ _MONITOR_EVENT = "virConnectDomainQemuMonitorEventCallback"
 
 # flags: refused outside unsigned int (ArgumentRangeError, a libvirtError),
 # where libvirt-python would truncate.
+_uint = _core.index_checker("unsigned int")
+
+
 def _flags(value):
-    return _core.checked_index(value, "flags", "unsigned int")
+    return _uint(value, "flags")
 
 
 # --- libvirt_qemu ------------------------------------------------------------------

@@ -30,8 +30,9 @@ _CHAR_P = _ffi.typeof("char *")
 INT, UINT, LLONG, ULLONG, DOUBLE, BOOLEAN, STRING = 1, 2, 3, 4, 5, 6, 7
 _UNION_MEMBER = {INT: "i", UINT: "ui", LLONG: "l", ULLONG: "ul", DOUBLE: "d"}
 # The C type of each integer member: values outside it are refused.
-_UNION_CTYPE = {INT: "int", UINT: "unsigned int", LLONG: "long long",
-                ULLONG: "unsigned long long"}
+_UNION_CHECK = {kind: _core.index_checker(ctype) for kind, ctype in (
+    (INT, "int"), (UINT, "unsigned int"), (LLONG, "long long"),
+    (ULLONG, "unsigned long long"))}
 _FIELD_LENGTH = 80      # VIR_TYPED_PARAM_FIELD_LENGTH
 
 
@@ -201,7 +202,7 @@ def _set(param, field: str, kind: int, value, keepalive: list) -> None:
         param.value.d = float(value)
     elif kind in _UNION_MEMBER:
         setattr(param.value, _UNION_MEMBER[kind],
-                _core.checked_index(value, field, _UNION_CTYPE[kind]))
+                _UNION_CHECK[kind](value, field))
     else:
         raise LookupError('Type value "%d" not recognized' % kind)
 
