@@ -50,24 +50,29 @@ _CREDENTIALS = _callbacks.c_function("virConnectAuthCallbackPtr", _credentials,
 def openAuth(uri, auth, flags=0):
     """Open a connection to `uri` (None: the default), asking for credentials
     through `auth` = [credential types, callback, user data]."""
+    # Refusals (libvirtErrors too): libvirt-python crashes or misbehaves on
+    # an auth that is not such a list.
+    c_uri = _core.cstr_or_null(uri, "uri", "virConnectOpenAuth")
     if not isinstance(auth, (list, tuple)) or len(auth) != 3:
-        raise TypeError("auth must be a list [credential types, callback, "
-                        "user data], not %r" % (auth,))
+        raise _core.ArgumentTypeError(
+            "auth must be a list [credential types, callback, user data], "
+            "not %r" % (auth,), "virConnectOpenAuth", "auth")
     credtypes, callback, user_data = auth
-    if not isinstance(credtypes, (list, tuple)) or \
-            not all(isinstance(t, int) for t in credtypes):
-        raise TypeError("auth[0] must be a list of VIR_CRED_* ints")
+    if not isinstance(credtypes, (list, tuple)):
+        raise _core.ArgumentTypeError("auth[0] must be a list of VIR_CRED_* ints",
+                                      "virConnectOpenAuth", "auth")
+    c_types, ncredtype = _core.int_array(credtypes, "auth[0]")
     if callback is not None and not callable(callback):
         raise TypeError("auth[1] must be callable or None")
+    flags = _core.checked_index(flags, "flags", "unsigned int", "virConnectOpenAuth")
     c_auth = _ffi.new("virConnectAuth *")
-    c_types = _ffi.new("int[]", list(credtypes))
     c_auth.credtype = c_types
-    c_auth.ncredtype = len(credtypes)
+    c_auth.ncredtype = ncredtype
     keep = _ffi.new_handle((callback, user_data))
     if callback is not None:
         c_auth.cb = _CREDENTIALS
         c_auth.cbdata = keep
-    ret = _virConnectOpenAuth(_core.cstr_or_null(uri, "uri"), c_auth, flags)
+    ret = _virConnectOpenAuth(c_uri, c_auth, flags)
     if not ret:
         raise _core.error("virConnectOpenAuth() failed")
     return virConnect._adopt(None, ret)

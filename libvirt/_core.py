@@ -295,6 +295,16 @@ def cstr(value, name: str, function=None):
                                  % (name, why), function, name) from None
 
 
+def cstr_checked(value, name: str, function=None):
+    """A str argument libvirt-python converts itself (its 's' format): a
+    value that is no str, None included, is the plain TypeError it raises
+    before any call to libvirt."""
+    if not isinstance(value, str):
+        raise TypeError("argument '%s' must be str, not %s"
+                        % (name, _type_name(value)))
+    return cstr(value, name, function)
+
+
 def cstr_or_null(value, name: str, function=None):
     """A str argument where libvirt takes NULL (None)."""
     if value is None:
@@ -373,6 +383,19 @@ def checked_index(value, name: str, ctype: str, function=None) -> int:
                                  % (name, ctype, number), function, name,
                                  passed_on=True)
     return number
+
+
+def index_checker(ctype: str):
+    """checked_index for one C type, as a function(value, name, function=None)
+    with a fast path for an int in range (the common case costs a type and
+    a range comparison, not a look-up of the type's size)."""
+    low, high = int_range(ctype)
+
+    def check(value, name: str, function=None) -> int:
+        if type(value) is int and low <= value <= high:
+            return value
+        return checked_index(value, name, ctype, function)
+    return check
 
 
 def string_array(values, name: str, allow_none: bool = False):

@@ -4,15 +4,17 @@ described in api-xml/domain-extra.xml).
 Every method keeps libvirt-python's name, arguments and result shape (list,
 tuple or dict; bool or int). Buffers are sized from what libvirt reports and
 everything libvirt allocates is freed, also when a conversion fails; a
-failing libvirt call raises libvirtError read right after it, and arguments
-of the wrong type or range raise TypeError, ValueError or OverflowError
-before libvirt is called.
+failing libvirt call raises libvirtError read right after it. Arguments
+libvirt-python would hand to libvirt regardless (None for a required
+string, an integer outside its C type) are refused before libvirt is
+called, as _core's ArgumentTypeError/ValueError/RangeError: libvirtErrors
+that are also the Python class; values libvirt-python's own argument
+parsing rejects (a str for an int) keep its plain TypeError.
 """
 
 from __future__ import annotations
 
 import struct
-from operator import index as _index
 
 from . import _core, _typedparams
 from ._typedparams import (_INT_P, _PARAMS, INT, STRING, UINT, ULLONG,
@@ -31,6 +33,15 @@ _function = _core.function
 
 def _f(name, since):
     return _function("libvirt", name, since)
+
+
+# Integer arguments by their C type: refused (ArgumentRangeError, a
+# libvirtError) outside its range, where libvirt-python would truncate.
+_uint = _core.index_checker("unsigned int")
+_int = _core.index_checker("int")
+_ullong = _core.index_checker("unsigned long long")
+_size = _core.index_checker("size_t")
+_llong = _core.index_checker("long long")
 
 
 _virDomainGetConnect = _f("virDomainGetConnect", (0, 3, 0))
@@ -264,7 +275,7 @@ class DomainExtra:
     def vcpuPinInfo(self, flags=0):
         """The CPU affinity of every virtual CPU: a list of tuples of bools."""
         failed = "virDomainGetVcpuPinInfo() failed"
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         cpus = _node_cpus(self._o, failed)
         nvcpus = _nr_virt_cpus(self._o, failed)
         maplen = _maplen(cpus)
@@ -277,7 +288,7 @@ class DomainExtra:
     def emulatorPinInfo(self, flags=0):
         """The CPU affinity of the emulator threads: a tuple of bools."""
         failed = "virDomainGetEmulatorPinInfo() failed"
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         cpus = _node_cpus(self._o, failed)
         maplen = _maplen(cpus)
         cpumap = _new("unsigned char[]", max(maplen, 1))
@@ -289,8 +300,8 @@ class DomainExtra:
         """Pin something (a vCPU, the emulator, an IOThread) to the host CPUs
         set in `cpumap`: function(dom, *before, map, maplen, *after)."""
         failed = name + "() failed"
-        before = tuple(_index(value) for value in before)
-        after = tuple(_index(value) for value in after)
+        before = tuple(_uint(value, arg, name) for arg, value in before)
+        after = tuple(_uint(value, arg, name) for arg, value in after)
         buffer, maplen = _cpumap(cpumap, _node_cpus(self._o, failed))
         if function(self._o, *before, buffer, maplen, *after) < 0:
             raise _error(failed)
@@ -299,29 +310,30 @@ class DomainExtra:
     def pinVcpu(self, vcpu, cpumap):
         """Pin virtual CPU `vcpu` to the host CPUs set in `cpumap` (a tuple of
         bools). Returns 0."""
-        return self._pin(_virDomainPinVcpu, "virDomainPinVcpu", (vcpu,), cpumap, ())
+        return self._pin(_virDomainPinVcpu, "virDomainPinVcpu", (("vcpu", vcpu),), cpumap, ())
 
     def pinVcpuFlags(self, vcpu, cpumap, flags=0):
         """pinVcpu with virDomainModificationImpact flags. Returns 0."""
-        return self._pin(_virDomainPinVcpuFlags, "virDomainPinVcpuFlags", (vcpu,),
-                         cpumap, (flags,))
+        return self._pin(_virDomainPinVcpuFlags, "virDomainPinVcpuFlags",
+                         (("vcpu", vcpu),), cpumap, (("flags", flags),))
 
     def pinEmulator(self, cpumap, flags=0):
         """Pin the emulator threads to the host CPUs set in `cpumap`.
         Returns 0."""
         return self._pin(_virDomainPinEmulator, "virDomainPinEmulator", (), cpumap,
-                         (flags,))
+                         (("flags", flags),))
 
     def pinIOThread(self, iothread_val, cpumap, flags=0):
         """Pin IOThread `iothread_val` to the host CPUs set in `cpumap`.
         Returns 0."""
-        return self._pin(_virDomainPinIOThread, "virDomainPinIOThread", (iothread_val,),
-                         cpumap, (flags,))
+        return self._pin(_virDomainPinIOThread, "virDomainPinIOThread",
+                         (("iothread_id", iothread_val),), cpumap,
+                         (("flags", flags),))
 
     def ioThreadInfo(self, flags=0):
         """[(IOThread ID, [bool per host CPU]), ...]."""
         failed = "virDomainGetIOThreadInfo() failed"
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         cpus = _node_cpus(self._o, failed)
         info = _new("virDomainIOThreadInfoPtr **")
         count = _virDomainGetIOThreadInfo(self._o, info, flags)
@@ -351,7 +363,8 @@ class DomainExtra:
 
     def setIOThreadParams(self, iothread_val, params, flags=0):
         """Set IOThread polling and pool parameters from a dict. Returns 0."""
-        iothread_val, flags = _index(iothread_val), _index(flags)
+        iothread_val = _uint(iothread_val, "iothread_id", "virDomainSetIOThreadParams")
+        flags = _uint(flags, "flags", "virDomainSetIOThreadParams")
         array, count, _keepalive = _typedparams.from_dict_hinted(
             params, IOTHREAD_PARAMS, "IOThread polling params")
         ret = _virDomainSetIOThreadParams(self._o, iothread_val, array, count, flags)
@@ -378,7 +391,7 @@ class DomainExtra:
     def blockStats(self, path):
         """(rd_req, rd_bytes, wr_req, wr_bytes, errs) of one disk."""
         stats = _new("virDomainBlockStatsStruct *")
-        if _virDomainBlockStats(self._o, _cstr(path, "path"), stats,
+        if _virDomainBlockStats(self._o, _cstr(path, "disk", "virDomainBlockStats"), stats,
                                 _ffi.sizeof("virDomainBlockStatsStruct")) < 0:
             raise _error("virDomainBlockStats() failed")
         return (stats.rd_req, stats.rd_bytes, stats.wr_req, stats.wr_bytes,
@@ -388,7 +401,7 @@ class DomainExtra:
         """(rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets,
         tx_errs, tx_drop) of one interface."""
         stats = _new("virDomainInterfaceStatsStruct *")
-        if _virDomainInterfaceStats(self._o, _cstr(path, "path"), stats,
+        if _virDomainInterfaceStats(self._o, _cstr(path, "device", "virDomainInterfaceStats"), stats,
                                     _ffi.sizeof("virDomainInterfaceStatsStruct")) < 0:
             raise _error("virDomainInterfaceStats() failed")
         return (stats.rx_bytes, stats.rx_packets, stats.rx_errs, stats.rx_drop,
@@ -400,7 +413,7 @@ class DomainExtra:
         domain's totals."""
         failed = "virDomainGetCPUStats() failed"
         total = bool(total)
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         dom = self._o
         if total:
             nparams = _virDomainGetCPUStats(dom, _NULL, 0, -1, 1, flags)
@@ -473,7 +486,7 @@ class DomainExtra:
         """The scheduler's parameters as a dict (virDomainModificationImpact
         flags)."""
         failed = "virDomainGetSchedulerParametersFlags() failed"
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         nparams = self._scheduler_nparams(failed)
         if not nparams:
             return {}
@@ -509,7 +522,7 @@ class DomainExtra:
         """setSchedulerParameters with virDomainModificationImpact flags.
         Returns 0."""
         failed = "virDomainSetSchedulerParametersFlags() failed"
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         array, count, _keepalive = self._set_scheduler(params, flags, failed)
         if _virDomainSetSchedulerParametersFlags(self._o, array, count, flags) < 0:
             raise _error(failed)
@@ -521,8 +534,8 @@ class DomainExtra:
         """{'type', 'bandwidth', 'cur', 'end'} of the block job on a disk, or
         {} when there is none."""
         info = _new("virDomainBlockJobInfo *")
-        ret = _virDomainGetBlockJobInfo(self._o, _cstr(path, "path"), info,
-                                        _index(flags))
+        ret = _virDomainGetBlockJobInfo(self._o, _cstr(path, "disk", "virDomainGetBlockJobInfo"), info,
+                                        _uint(flags, "flags"))
         if ret < 0:
             raise _error("virDomainGetBlockJobInfo() failed")
         if ret == 0:
@@ -536,7 +549,7 @@ class DomainExtra:
         kind = _new("int *")
         params = _new("virTypedParameterPtr *")
         count = _new("int *")
-        if _virDomainGetJobStats(self._o, kind, params, count, _index(flags)) < 0:
+        if _virDomainGetJobStats(self._o, kind, params, count, _uint(flags, "flags")) < 0:
             raise _error("virDomainGetJobStats() failed")
         try:
             result = _to_dict(params[0], count[0])
@@ -573,7 +586,7 @@ class DomainExtra:
         """{'seconds': ..., 'nseconds': ...}: the guest's clock."""
         seconds = _new("long long *")
         nseconds = _new("unsigned int *")
-        if _virDomainGetTime(self._o, seconds, nseconds, _index(flags)) < 0:
+        if _virDomainGetTime(self._o, seconds, nseconds, _uint(flags, "flags")) < 0:
             raise _error("virDomainGetTime() failed")
         return {"seconds": seconds[0], "nseconds": nseconds[0]}
 
@@ -581,17 +594,17 @@ class DomainExtra:
         """Set the guest's clock from {'seconds': ..., 'nseconds': ...}
         ('nseconds' optional); time may be None with
         VIR_DOMAIN_TIME_SYNC in flags. Returns 0."""
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         seconds = nseconds = 0
         if isinstance(time, dict):
             if "seconds" not in time:
                 raise LookupError("Dictionary must contains 'seconds'")
             value = time["seconds"]
-            if not isinstance(value, int):
+            if not isinstance(value, int):      # an int, not any __index__
                 raise TypeError("an integer is required")
-            seconds = value
+            seconds = _llong(value, "seconds", "virDomainSetTime")
             if "nseconds" in time:
-                nseconds = _index(time["nseconds"])
+                nseconds = _uint(time["nseconds"], "nseconds", "virDomainSetTime")
             elif len(time) > 1:
                 raise LookupError("Dictionary contains unknown key")
         elif time is not None or not flags:
@@ -606,7 +619,10 @@ class DomainExtra:
     def diskErrors(self, flags=0):
         """{disk: virDomainDiskErrorCode} of the disks with an error."""
         failed = "virDomainGetDiskErrors() failed"
-        flags = _index(flags)
+        # Checked, but libvirt is asked with 0 as libvirt-python asks it
+        # (libvirt defines no flags here): diskErrors(1) works there.
+        _uint(flags, "flags")
+        flags = 0
         count = _virDomainGetDiskErrors(self._o, _NULL, 0, flags)
         if count < 0:
             raise _error(failed)
@@ -628,7 +644,7 @@ class DomainExtra:
         mounted file systems."""
         failed = "virDomainGetFSInfo() failed"
         info = _new("virDomainFSInfoPtr **")
-        count = _virDomainGetFSInfo(self._o, info, _index(flags))
+        count = _virDomainGetFSInfo(self._o, info, _uint(flags, "flags"))
         if count < 0:
             raise _error(failed)
         array = info[0]
@@ -652,7 +668,7 @@ class DomainExtra:
         """Freeze the guest's file systems (all when mountpoints is None).
         Returns how many were frozen."""
         array, count, _keepalive = _core.string_array(mountpoints, "mountpoints", allow_none=True)
-        ret = _virDomainFSFreeze(self._o, array, count, _index(flags))
+        ret = _virDomainFSFreeze(self._o, array, count, _uint(flags, "flags"))
         if ret < 0:
             raise _error("virDomainFSFreeze() failed")
         return ret
@@ -661,7 +677,7 @@ class DomainExtra:
         """Thaw the guest's file systems (all when mountpoints is None).
         Returns how many were thawed."""
         array, count, _keepalive = _core.string_array(mountpoints, "mountpoints", allow_none=True)
-        ret = _virDomainFSThaw(self._o, array, count, _index(flags))
+        ret = _virDomainFSThaw(self._o, array, count, _uint(flags, "flags"))
         if ret < 0:
             raise _error("virDomainFSThaw() failed")
         return ret
@@ -670,8 +686,9 @@ class DomainExtra:
         """{name: {'addrs': [{'addr', 'prefix', 'type'}, ...] or None,
         'hwaddr': MAC or None}} of the guest's interfaces."""
         ifaces = _new("virDomainInterfacePtr **")
-        count = _virDomainInterfaceAddresses(self._o, ifaces, _index(source),
-                                             _index(flags))
+        count = _virDomainInterfaceAddresses(self._o, ifaces,
+                                             _uint(source, "source"),
+                                             _uint(flags, "flags"))
         if count < 0:
             raise _error("virDomainInterfaceAddresses() failed")
         array = ifaces[0]
@@ -696,8 +713,8 @@ class DomainExtra:
     def authorizedSSHKeysGet(self, user, flags=0):
         """The authorized SSH keys of a guest user, as a list of str."""
         keys = _new("char ***")
-        count = _virDomainAuthorizedSSHKeysGet(self._o, _cstr(user, "user"), keys,
-                                               _index(flags))
+        count = _virDomainAuthorizedSSHKeysGet(self._o, _core.cstr_checked(user, "user"), keys,
+                                               _uint(flags, "flags"))
         if count < 0:
             raise _error("virDomainAuthorizedSSHKeysGet() failed")
         return _core.take_string_array(keys[0], count)
@@ -705,9 +722,9 @@ class DomainExtra:
     def authorizedSSHKeysSet(self, user, keys=None, flags=0):
         """Set (or with flags append or remove) a guest user's authorized
         SSH keys. Returns 0."""
-        user = _cstr(user, "user")
+        user = _core.cstr_checked(user, "user")
         array, count, _keepalive = _core.string_array(keys, "keys", allow_none=True)
-        ret = _virDomainAuthorizedSSHKeysSet(self._o, user, array, count, _index(flags))
+        ret = _virDomainAuthorizedSSHKeysSet(self._o, user, array, count, _uint(flags, "flags"))
         if ret < 0:
             raise _error("virDomainAuthorizedSSHKeysSet() failed")
         return ret
@@ -715,7 +732,7 @@ class DomainExtra:
     def messages(self, flags=0):
         """The messages libvirt recorded against the domain, a list of str."""
         msgs = _new("char ***")
-        count = _virDomainGetMessages(self._o, msgs, _index(flags))
+        count = _virDomainGetMessages(self._o, msgs, _uint(flags, "flags"))
         if count < 0:
             raise _error("virDomainGetMessages() failed")
         return _core.take_string_array(msgs[0], count)
@@ -724,10 +741,10 @@ class DomainExtra:
 
     def blockPeek(self, disk, offset, size, flags=0):
         """`size` bytes of a disk from `offset`."""
-        disk, offset, size, flags = (_cstr(disk, "disk"), _index(offset),
-                                     _index(size), _index(flags))
-        if size < 0:
-            raise OverflowError("size must not be negative")
+        disk = _cstr(disk, "disk", "virDomainBlockPeek")
+        offset = _ullong(offset, "offset", "virDomainBlockPeek")
+        size = _size(size, "size", "virDomainBlockPeek")
+        flags = _uint(flags, "flags", "virDomainBlockPeek")
         buffer = _new("char[]", max(size, 1))
         if _virDomainBlockPeek(self._o, disk, offset, size, buffer, flags) < 0:
             raise _error("virDomainBlockPeek() failed")
@@ -736,9 +753,9 @@ class DomainExtra:
     def memoryPeek(self, start, size, flags=0):
         """`size` bytes of the guest's memory from `start`
         (VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL in flags)."""
-        start, size, flags = _index(start), _index(size), _index(flags)
-        if size < 0:
-            raise OverflowError("size must not be negative")
+        start = _ullong(start, "start", "virDomainMemoryPeek")
+        size = _size(size, "size", "virDomainMemoryPeek")
+        flags = _uint(flags, "flags", "virDomainMemoryPeek")
         buffer = _new("char[]", max(size, 1))
         if _virDomainMemoryPeek(self._o, start, size, buffer, flags) < 0:
             raise _error("virDomainMemoryPeek() failed")
@@ -747,15 +764,21 @@ class DomainExtra:
     def sendKey(self, codeset, holdtime, keycodes, nkeycodes, flags=0):
         """Send the keys `keycodes` (a list of nkeycodes ints of `codeset`),
         held for `holdtime` ms. Returns 0."""
-        codeset, holdtime = _index(codeset), _index(holdtime)
-        nkeycodes, flags = _index(nkeycodes), _index(flags)
+        failed = "virDomainSendKey"
+        codeset = _uint(codeset, "codeset", failed)
+        holdtime = _uint(holdtime, "holdtime", failed)
+        nkeycodes = _int(nkeycodes, "nkeycodes", failed)
+        flags = _uint(flags, "flags", failed)
         if not isinstance(keycodes, (list, tuple)):
-            raise TypeError("keycodes must be a list, not %s" % type(keycodes).__name__)
+            # libvirt-python fails (-1, its words) without calling libvirt.
+            raise _core.ArgumentTypeError(failed + "() failed", failed,
+                                          "keycodes", passed_on=True)
         if nkeycodes != len(keycodes):
-            raise ValueError("nkeycodes (%d) must be the length of keycodes (%d)"
-                             % (nkeycodes, len(keycodes)))
+            raise _core.ArgumentValueError(failed + "() failed", failed,
+                                           "nkeycodes", passed_on=True)
         # Never NULL, also when empty: libvirt then reports the count.
-        array = _new("unsigned int[]", [_index(k) for k in keycodes] or 1)
+        array = _new("unsigned int[]",
+                     [_uint(k, "keycodes", failed) for k in keycodes] or 1)
         ret = _virDomainSendKey(self._o, codeset, holdtime, array, nkeycodes, flags)
         if ret < 0:
             raise _error("virDomainSendKey() failed")
@@ -767,7 +790,7 @@ class DomainExtra:
         """Start the defined domain, handing it the file descriptors `files`
         (a list of ints). Returns 0."""
         array, count = _core.int_array(files, "files")
-        ret = _virDomainCreateWithFiles(self._o, count, array, _index(flags))
+        ret = _virDomainCreateWithFiles(self._o, count, array, _uint(flags, "flags"))
         if ret < 0:
             raise _error("virDomainCreateWithFiles() failed")
         return ret
@@ -775,9 +798,9 @@ class DomainExtra:
     def FDAssociate(self, name, files, flags=0):
         """Associate the file descriptors `files` with the domain under
         `name`. Returns 0."""
-        name = _cstr(name, "name")
+        name = _core.cstr_checked(name, "name")
         array, count = _core.int_array(files, "files")
-        ret = _virDomainFDAssociate(self._o, name, count, array, _index(flags))
+        ret = _virDomainFDAssociate(self._o, name, count, array, _uint(flags, "flags"))
         if ret < 0:
             raise _error("virDomainFDAssociate() failed")
         return ret
@@ -789,7 +812,7 @@ class DomainExtra:
         parameters from a dict; returns the domain on the destination."""
         conn_cls = _core.classes["virConnect"]
         dconn_handle = _core.handle(dconn, conn_cls, "dconn")
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         array, count, _keepalive = _typedparams.from_dict_hinted(
             params, MIGRATE_PARAMS, "migration params")
         ret = _virDomainMigrate3(self._o, dconn_handle, array, count, flags)
@@ -801,7 +824,7 @@ class DomainExtra:
         """Migrate to the host at dconnuri (peer-to-peer) or the
         VIR_MIGRATE_PARAM_URI in params. Returns 0."""
         dconnuri = _cstr_or_null(dconnuri, "dconnuri")
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         array, count, _keepalive = _typedparams.from_dict_hinted(
             params, MIGRATE_PARAMS, "migration params")
         ret = _virDomainMigrateToURI3(self._o, dconnuri, array, count, flags)
@@ -812,7 +835,7 @@ class DomainExtra:
     def saveParams(self, params, flags=0):
         """Save the domain's state as VIR_DOMAIN_SAVE_PARAM_* in params say.
         Returns 0."""
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         array, count, _keepalive = _typedparams.from_dict_hinted(params, SAVE_PARAMS, "Save params")
         ret = _virDomainSaveParams(self._o, array, count, flags)
         if ret < 0:
@@ -822,8 +845,9 @@ class DomainExtra:
     def blockCopy(self, disk, destxml, params=None, flags=0):
         """Copy a disk to the destination destxml describes, tuned by
         VIR_DOMAIN_BLOCK_COPY_* parameters (a dict, or None). Returns 0."""
-        disk, destxml = _cstr(disk, "disk"), _cstr(destxml, "destxml")
-        flags = _index(flags)
+        disk = _cstr(disk, "disk", "virDomainBlockCopy")
+        destxml = _cstr(destxml, "destxml", "virDomainBlockCopy")
+        flags = _uint(flags, "flags")
         if params is None:
             array, count, _keepalive = _NULL, 0, None
         else:
@@ -836,7 +860,7 @@ class DomainExtra:
 
     def setLaunchSecurityState(self, params, flags=0):
         """Set launch security state (an SEV secret) from a dict. Returns 0."""
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         array, count, _keepalive = _typedparams.from_dict_hinted(
             params, LAUNCH_SECURITY_PARAMS, "Launch security state params")
         ret = _virDomainSetLaunchSecurityState(self._o, array, count, flags)

@@ -12,7 +12,6 @@ libvirt has removed the watch or timer, virEventInvokeFreeCallback(opaque).
 from __future__ import annotations
 
 from _thread import allocate_lock  # threading costs milliseconds of import time
-from operator import index as _index
 
 from . import _callbacks, _core
 
@@ -29,6 +28,11 @@ _virEventAddTimeout = _core.function("libvirt", "virEventAddTimeout", (0, 9, 3))
 # The six Python functions of the registered loop (libvirt allows one).
 _impl = None
 _impl_lock = allocate_lock()
+
+
+# Refused outside int (a libvirtError), which libvirt-python's 'i' also
+# refuses (a bare OverflowError).
+_c_int = _core.index_checker("int")
 
 
 def _add_handle(fd, events, cb, opaque, ff):
@@ -95,14 +99,15 @@ def _eventInvokeHandleCallback(watch, fd, event, opaque, opaquecompat=None):
     """Run libvirt's callback for an event on a watched file descriptor."""
     callback, data = _c_parts(opaque, opaquecompat)
     if callback:
-        callback(_index(watch), _index(fd), _index(event), data)
+        callback(_c_int(watch, "watch"), _c_int(fd, "fd"), _c_int(event, "event"),
+                 data)
 
 
 def _eventInvokeTimeoutCallback(timer, opaque, opaquecompat=None):
     """Run libvirt's callback for an expired timer."""
     callback, data = _c_parts(opaque, opaquecompat)
     if callback:
-        callback(_index(timer), data)
+        callback(_c_int(timer, "timer"), data)
 
 
 def virEventInvokeFreeCallback(opaque):
@@ -139,10 +144,11 @@ _TIMEOUT_CALLBACK = _callbacks.c_function("virEventTimeoutCallback", _timer_expi
 def virEventAddHandle(fd, events, cb, opaque):
     """Call cb(watch, fd, events, opaque) when fd is ready for `events`
     (VIR_EVENT_HANDLE_*); returns the watch."""
+    fd, events = _c_int(fd, "fd"), _c_int(events, "events")
     if not callable(cb):
         raise TypeError("cb must be callable")
     handle = _callbacks.hold(_Watch(cb, opaque))
-    ret = _virEventAddHandle(_index(fd), _index(events), _HANDLE_CALLBACK, handle,
+    ret = _virEventAddHandle(fd, events, _HANDLE_CALLBACK, handle,
                              _callbacks.FREE_OPAQUE)
     if ret == -1:
         error = _core.error("virEventAddHandle() failed")
@@ -154,10 +160,11 @@ def virEventAddHandle(fd, events, cb, opaque):
 def virEventAddTimeout(timeout, cb, opaque):
     """Call cb(timer, opaque) every `timeout` ms (-1: disabled, 0: every
     loop iteration); returns the timer."""
+    timeout = _c_int(timeout, "timeout")
     if not callable(cb):
         raise TypeError("cb must be callable")
     handle = _callbacks.hold(_Watch(cb, opaque))
-    ret = _virEventAddTimeout(_index(timeout), _TIMEOUT_CALLBACK, handle,
+    ret = _virEventAddTimeout(timeout, _TIMEOUT_CALLBACK, handle,
                               _callbacks.FREE_OPAQUE)
     if ret == -1:
         error = _core.error("virEventAddTimeout() failed")

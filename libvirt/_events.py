@@ -195,9 +195,13 @@ def c_callback(callback_type, as_type):
 
 def _register(conn, family_name, obj, event_id, cb, opaque):
     family = _FAMILIES[family_name]
+    event_id = _index(event_id)     # TypeError, as libvirt-python's 'i' format
     callback_type = _core.event_callback_types.get(family.id_enum, {}).get(event_id)
     if callback_type is None:
-        raise ValueError("unknown %s event ID %r" % (family.id_enum, event_id))
+        # libvirt-python fails (-1) without calling libvirt, in its words.
+        raise _core.ArgumentValueError("%s() failed" % family.register_name,
+                                       family.register_name, "eventID",
+                                       passed_on=True)
     if not callable(cb):
         raise TypeError("cb must be callable")
     c_obj = _core.handle_or_null(obj, classes[family.cls], "object")
@@ -216,7 +220,8 @@ def _register(conn, family_name, obj, event_id, cb, opaque):
 
 def _deregister(conn, family_name, callback_id):
     family = _FAMILIES[family_name]
-    ret = family.deregister(conn._o, _index(callback_id))
+    ret = family.deregister(conn._o, _core.checked_index(
+        callback_id, "callbackID", "int", family.deregister_name))
     if ret == -1:
         raise _core.error("%s() failed" % family.deregister_name)
     conn.__dict__.get(family.attribute, {}).pop(callback_id, None)
@@ -322,8 +327,7 @@ class ConnectionEvents:
         return ret
 
     def unregisterCloseCallback(self):
-        """Remove the close callback."""
+        """Remove the close callback. Returns None, as libvirt-python's."""
         ret = _virConnectUnregisterCloseCallback(self._o, _close_callback())
         if ret == -1:
             raise _core.error("virConnectUnregisterCloseCallback() failed")
-        return ret

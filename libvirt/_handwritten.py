@@ -23,7 +23,7 @@ def getVersion(name=None):
             raise _core.error("virGetVersion() failed")
         return lib_version[0]
     type_version = _ffi.new("unsigned long *")
-    if _virGetVersion(lib_version, _core.cstr(name, "name"), type_version) == -1:
+    if _virGetVersion(lib_version, _core.cstr_checked(name, "name"), type_version) == -1:
         raise _core.error("virGetVersion() failed")
     return (lib_version[0], type_version[0])
 

@@ -1,14 +1,12 @@
 """virConnect, virNetwork and virSecret methods whose libvirt-python shape
 is written by hand (each described in api-xml/host-extra.xml).
 
-Each converts its Python arguments before calling libvirt (bad input is a
-TypeError, ValueError or OverflowError, never a libvirt call with garbage),
+Each converts its Python arguments before calling libvirt (bad input is
+refused as in _domain_extra, never a libvirt call with garbage),
 reads libvirt's error right after a failing call, and frees what libvirt
 allocated for the caller even when a conversion fails half-way."""
 
 from __future__ import annotations
-
-from operator import index as _index
 
 from . import _core, _typedparams
 
@@ -44,16 +42,14 @@ _virNetworkDHCPLeaseFree = _fn("virNetworkDHCPLeaseFree", (1, 2, 6))
 _virSecretGetValue = _fn("virSecretGetValue", (0, 7, 1))
 _virSecretSetValue = _fn("virSecretSetValue", (0, 7, 1))
 
-_INT_MIN, _INT_MAX = -2 ** 31, 2 ** 31 - 1
-
 
 # --- argument conversions -------------------------------------------------------
+# Integer arguments by their C type: refused (ArgumentRangeError, a
+# libvirtError) outside its range, where libvirt-python would truncate.
 
-def _c_int(value, name):
-    value = _index(value)
-    if not _INT_MIN <= value <= _INT_MAX:
-        raise OverflowError("argument '%s' does not fit a C int" % name)
-    return value
+_int = _core.index_checker("int")
+_uint = _core.index_checker("unsigned int")
+_ullong = _core.index_checker("unsigned long long")
 
 
 # The types libvirt documents for each name (libvirt-host.h's
@@ -74,6 +70,16 @@ _SAVE_PARAM_TYPES = {"file": _typedparams.STRING, "dxml": _typedparams.STRING}
 
 # --- results -------------------------------------------------------------------
 
+def _cpu_xmls(xmlCPUs):
+    """The baseline functions' array of CPU XMLs: never NULL for an empty
+    list (libvirt refuses NULL; libvirt-python passes an empty array and
+    the driver answers)."""
+    array, count, keep = _core.string_array(xmlCPUs, "xmlCPUs")
+    if array == _NULL:
+        array = _ffi.new("char *[1]")
+    return array, count, keep
+
+
 def _stats_records(conn, records, count):
     """[(virDomain, dict)] from a virDomainStatsRecordPtr array; each
     virDomain takes its own reference. The caller frees the array."""
@@ -89,8 +95,8 @@ def _stats_records(conn, records, count):
 
 def _stats_dict(function, name, conn, number, flags, ctype):
     """virNodeGetCPUStats/virNodeGetMemoryStats: {field: value}."""
-    number = _index(number)
-    flags = _index(flags)
+    number = _int(number, "number", name)
+    flags = _uint(flags, "flags", name)
     count = _ffi.new("int *", 0)
     if function(conn, number, _NULL, count, flags) < 0:
         raise _core.error(name + "() failed")
@@ -122,12 +128,14 @@ class ConnectionExtra:
     def getCellsFreeMemory(self, startCell, maxCells):
         """The free memory in bytes of up to maxCells NUMA cells from
         startCell, as a list."""
-        startCell = _c_int(startCell, "startCell")
-        maxCells = _c_int(maxCells, "maxCells")
-        # libvirt-python's limits (which bound the buffer allocated here).
+        failed = "virNodeGetCellsFreeMemory"
+        startCell = _int(startCell, "startCell", failed)
+        maxCells = _int(maxCells, "maxCells", failed)
+        # libvirt-python's limits (which bound the buffer allocated here);
+        # it fails outside them without calling libvirt, in its words.
         if startCell < 0 or maxCells <= 0 or startCell + maxCells > 10000:
-            raise ValueError("getCellsFreeMemory needs startCell >= 0, maxCells > 0 "
-                             "and startCell + maxCells <= 10000")
+            raise _core.ArgumentValueError(failed + "() failed", failed,
+                                           "maxCells", passed_on=True)
         free_mems = _ffi.new("unsigned long long[]", maxCells)
         ret = _virNodeGetCellsFreeMemory(self._o, free_mems, startCell, maxCells)
         if ret < 0:
@@ -137,14 +145,13 @@ class ConnectionExtra:
     def getFreePages(self, pages, startCell, maxCells, flags=0):
         """Free pages of each size in `pages` (a list of page sizes in KiB)
         on maxCells NUMA cells from startCell: {cell: {page size: count}}."""
+        failed = "virNodeGetFreePages"
         sizes, npages = _core.int_array(pages, "pages", "unsigned int")
-        startCell = _c_int(startCell, "startCell")
-        maxCells = _index(maxCells)
-        if not 0 <= maxCells <= 0xFFFFFFFF:
-            raise OverflowError("argument 'maxCells' does not fit a C unsigned int")
+        startCell = _int(startCell, "startCell", failed)
+        maxCells = _uint(maxCells, "cellCount", failed)
         if maxCells == 0:
             raise LookupError("cellCount must not be zero")
-        flags = _index(flags)
+        flags = _uint(flags, "flags", failed)
         length = max(npages * maxCells, 1)
         counts = _ffi.new("unsigned long long[]", length)
         ret = _virNodeGetFreePages(self._o, npages, sizes, startCell, maxCells,
@@ -162,9 +169,10 @@ class ConnectionExtra:
     def allocPages(self, pages, startCell=0, cellCount=0, flags=0):
         """Allocate or free huge pages: `pages` maps page size (KiB) to
         count. Returns the number of nodes changed."""
-        startCell = _c_int(startCell, "startCell")
-        cellCount = _index(cellCount)
-        flags = _index(flags)
+        failed = "virNodeAllocPages"
+        startCell = _int(startCell, "startCell", failed)
+        cellCount = _uint(cellCount, "cellCount", failed)
+        flags = _uint(flags, "flags", failed)
         if not isinstance(pages, dict):
             raise TypeError("pages must be a dict, not %s" % type(pages).__name__)
         if not pages:
@@ -172,8 +180,8 @@ class ConnectionExtra:
         sizes = _ffi.new("unsigned int[]", len(pages))
         counts = _ffi.new("unsigned long long[]", len(pages))
         for i, (size, count) in enumerate(pages.items()):
-            sizes[i] = _index(size)
-            counts[i] = _index(count)
+            sizes[i] = _uint(size, "pageSizes", failed)
+            counts[i] = _ullong(count, "pageCounts", failed)
         ret = _virNodeAllocPages(self._o, len(pages), sizes, counts, startCell,
                                  cellCount, flags)
         if ret == -1:
@@ -182,7 +190,7 @@ class ConnectionExtra:
 
     def getCPUMap(self, flags=0):
         """(number of host CPUs, [online?] per CPU, number online)."""
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         cpumap = _ffi.new("unsigned char **")
         online = _ffi.new("unsigned int *")
         ret = _virNodeGetCPUMap(self._o, cpumap, online, flags)
@@ -200,8 +208,8 @@ class ConnectionExtra:
 
     def getCPUModelNames(self, arch, flags=0):
         """The names of the CPU models libvirt knows for `arch`."""
-        c_arch = _core.cstr(arch, "arch")
-        flags = _index(flags)
+        c_arch = _core.cstr_checked(arch, "arch")
+        flags = _uint(flags, "flags")
         models = _ffi.new("char ***")
         ret = _virConnectGetCPUModelNames(self._o, c_arch, models, flags)
         if ret == -1:
@@ -213,8 +221,8 @@ class ConnectionExtra:
     def baselineCPU(self, xmlCPUs, flags=0):
         """The XML of the most feature-rich CPU compatible with all the CPUs
         described in xmlCPUs (a list of XML strings)."""
-        flags = _index(flags)
-        array, count, _keep = _core.string_array(xmlCPUs, "xmlCPUs")
+        flags = _uint(flags, "flags")
+        array, count, _keep = _cpu_xmls(xmlCPUs)
         ret = _virConnectBaselineCPU(self._o, array, count, flags)
         if ret == _NULL:
             raise _core.error("virConnectBaselineCPU() failed")
@@ -228,8 +236,8 @@ class ConnectionExtra:
         c_arch = _core.cstr_or_null(arch, "arch")
         c_machine = _core.cstr_or_null(machine, "machine")
         c_virttype = _core.cstr_or_null(virttype, "virttype")
-        flags = _index(flags)
-        array, count, _keep = _core.string_array(xmlCPUs, "xmlCPUs")
+        flags = _uint(flags, "flags")
+        array, count, _keep = _cpu_xmls(xmlCPUs)
         ret = _virConnectBaselineHypervisorCPU(self._o, c_emulator, c_arch, c_machine,
                                                c_virttype, array, count, flags)
         if ret == _NULL:
@@ -240,8 +248,8 @@ class ConnectionExtra:
         """Statistics of every domain (filtered by flags): a list of
         (virDomain, {statistic: value}); `stats` selects the groups
         (VIR_DOMAIN_STATS_*, 0 for all)."""
-        stats = _index(stats)
-        flags = _index(flags)
+        stats = _uint(stats, "stats")
+        flags = _uint(flags, "flags")
         records = _ffi.new("virDomainStatsRecordPtr **")
         ret = _virConnectGetAllDomainStats(self._o, stats, records, flags)
         if ret < 0:
@@ -257,10 +265,12 @@ class ConnectionExtra:
         doms = list(doms)
         for dom in doms:
             if not isinstance(dom, cls):
-                raise TypeError("domain list contains non-domain elements (%s)"
-                                % type(dom).__name__)
-        stats = _index(stats)
-        flags = _index(flags)
+                # libvirt-python's libvirtError, in its words.
+                raise _core.ArgumentTypeError(
+                    "domain list contains non-domain elements",
+                    "virDomainListGetStats", "doms")
+        stats = _uint(stats, "stats")
+        flags = _uint(flags, "flags")
         array = _ffi.new("virDomainPtr[]", len(doms) + 1)     # NULL-terminated
         for i, dom in enumerate(doms):
             array[i] = dom._o
@@ -277,7 +287,7 @@ class ConnectionExtra:
         """Override the identity the daemon sees for this connection, from
         {VIR_CONNECT_IDENTITY_*: value}. Returns 0."""
         c_params, count, _keep = _typedparams.from_dict_hinted(params, _IDENTITY_TYPES, "identity params")
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         if _virConnectSetIdentity(self._o, c_params, count, flags) < 0:
             raise _core.error("virConnectSetIdentity() failed")
         return 0
@@ -286,7 +296,7 @@ class ConnectionExtra:
         """Restore a domain saved to disk, as given by
         {VIR_DOMAIN_SAVE_PARAM_*: value}."""
         c_params, count, _keep = _typedparams.from_dict_hinted(params, _SAVE_PARAM_TYPES, "restore params")
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         ret = _virDomainRestoreParams(self._o, c_params, count, flags)
         if ret == -1:
             raise _core.error("virDomainRestoreParams() failed")
@@ -295,9 +305,9 @@ class ConnectionExtra:
     def createXMLWithFiles(self, xmlDesc, files, flags=0):
         """createXML, passing the file descriptors `files` (a list of int)
         to the guest's init process."""
-        c_xml = _core.cstr(xmlDesc, "xmlDesc")
+        c_xml = _core.cstr(xmlDesc, "xmlDesc", "virDomainCreateXMLWithFiles")
         fds, count = _core.int_array(files, "files")
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         ret = _virDomainCreateXMLWithFiles(self._o, c_xml, count, fds, flags)
         if ret == _NULL:
             raise _core.error("virDomainCreateXMLWithFiles() failed")
@@ -314,7 +324,7 @@ class NetworkExtra:
         """The network's DHCP leases (of the interface with MAC address
         `mac` only, if given), each a dict."""
         c_mac = _core.cstr_or_null(mac, "mac")
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         leases = _ffi.new("virNetworkDHCPLeasePtr **")
         ret = _virNetworkGetDHCPLeases(self._o, c_mac, leases, flags)
         if ret < 0:
@@ -348,7 +358,7 @@ class SecretExtra:
 
     def value(self, flags=0):
         """The secret's value, as bytes."""
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         size = _ffi.new("size_t *")
         ret = _virSecretGetValue(self._o, size, flags)
         if ret == _NULL:
@@ -363,6 +373,8 @@ class SecretExtra:
         str, stored UTF-8 encoded."""
         if isinstance(value, str):
             value = value.encode("utf-8")
+        elif value is None:     # libvirt-python passes NULL: libvirt refuses it
+            raise _core.null_refused("value", "virSecretSetValue")
         try:
             data = _ffi.from_buffer("unsigned char[]", value)
         except TypeError:
@@ -371,7 +383,7 @@ class SecretExtra:
         size = len(data)
         if size == 0:       # a valid pointer to no bytes, as a C caller has
             data = _ffi.new("unsigned char[1]")
-        flags = _index(flags)
+        flags = _uint(flags, "flags")
         ret = _virSecretSetValue(self._o, data, size, flags)
         if ret == -1:
             raise _core.error("virSecretSetValue() failed")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-from operator import index as _index
 
 from . import _callbacks, _core, _events
 
@@ -27,6 +26,15 @@ _virDomainLxcOpenNamespace = _core.function(
 _MONITOR_EVENT = "virConnectDomainQemuMonitorEventCallback"
 
 
+# flags: refused outside unsigned int (ArgumentRangeError, a libvirtError),
+# where libvirt-python would truncate.
+_uint = _core.index_checker("unsigned int")
+
+
+def _flags(value):
+    return _uint(value, "flags")
+
+
 # --- libvirt_qemu ------------------------------------------------------------------
 
 def qemuMonitorEventRegister(conn, dom, event, cb, opaque, flags=0):
@@ -39,7 +47,7 @@ def qemuMonitorEventRegister(conn, dom, event, cb, opaque, flags=0):
     c_event = _core.cstr_or_null(event, "event")
     if not callable(cb):
         raise TypeError("cb must be callable")
-    flags = _index(flags)
+    flags = _flags(flags)
     function = _events.c_callback(_MONITOR_EVENT, _MONITOR_EVENT)
     handle = _callbacks.hold(_events._Registration(conn, cb, opaque))
     ret = _virConnectDomainQemuMonitorEventRegister(
@@ -55,7 +63,8 @@ def qemuMonitorEventRegister(conn, dom, event, cb, opaque, flags=0):
 def qemuMonitorEventDeregister(conn, callbackID):
     """Stop the callback qemuMonitorEventRegister returned callbackID for."""
     c_conn = _core.handle(conn, _classes["virConnect"], "conn")
-    if _virConnectDomainQemuMonitorEventDeregister(c_conn, _index(callbackID)) == -1:
+    if _virConnectDomainQemuMonitorEventDeregister(
+            c_conn, _core.checked_index(callbackID, "callbackID", "int")) == -1:
         raise _core.error("virConnectDomainQemuMonitorEventDeregister() failed")
     conn.__dict__.get("qemuMonitorEventCallbackID", {}).pop(callbackID, None)
 
@@ -76,17 +85,13 @@ def qemuMonitorCommandWithFiles(domain, cmd, files=[], flags=0):  # noqa: B006 (
     the command. Returns (the monitor's reply, [file objects for the
     descriptors QEMU passed back])."""
     c_dom = _core.handle(domain, _classes["virDomain"], "domain")
-    c_cmd = _core.cstr(cmd, "cmd")
-    if not isinstance(files, (list, tuple)):
-        raise TypeError("files must be a list of int, not %s" % type(files).__name__)
-    infiles = _ffi.new("int[]", max(len(files), 1))
-    for i, fd in enumerate(files):
-        infiles[i] = _index(fd)
-    flags = _index(flags)
+    c_cmd = _core.cstr_checked(cmd, "cmd")
+    infiles, ninfiles = _core.int_array(files, "files")
+    flags = _flags(flags)
     noutfiles = _ffi.new("unsigned int *")
     outfiles = _ffi.new("int **")
     result = _ffi.new("char **")
-    ret = _virDomainQemuMonitorCommandWithFiles(c_dom, c_cmd, len(files), infiles,
+    ret = _virDomainQemuMonitorCommandWithFiles(c_dom, c_cmd, ninfiles, infiles,
                                                 noutfiles, outfiles, result, flags)
     if ret < 0:
         raise _core.error("virDomainQemuMonitorCommandWithFiles() failed")
@@ -117,7 +122,7 @@ def lxcOpenNamespace(domain, flags):
     """File descriptors of the container's namespaces (for setns()), as a
     list of int; the caller closes them."""
     c_dom = _core.handle(domain, _classes["virDomain"], "domain")
-    flags = _index(flags)
+    flags = _flags(flags)
     fdlist = _ffi.new("int **")
     ret = _virDomainLxcOpenNamespace(c_dom, fdlist, flags)
     if ret < 0:

@@ -23,6 +23,11 @@ _VIR_STREAM_RECV_STOP_AT_HOLE = 1
 # Receive buffers are overwritten by libvirt: no need to zero them.
 _uncleared = _ffi.new_allocator(should_clear_after_alloc=False)
 
+# Sizes, flags and events outside their C type are refused (libvirtErrors).
+_size = _core.index_checker("size_t")
+_uint = _core.index_checker("unsigned int")
+_int = _core.index_checker("int")
+
 
 def _event(_stream_ptr, events, opaque):
     stream, callback, user_data = _callbacks.record_of(opaque)
@@ -57,6 +62,7 @@ class StreamIO:
     def recv(self, nbytes: int):
         """Read up to nbytes; b'' at the end of the stream, -2 when a
         non-blocking stream would block."""
+        nbytes = _size(nbytes, "nbytes", "virStreamRecv")
         buffer = _uncleared("char[]", nbytes) if nbytes else _ffi.new("char[1]")
         ret = _virStreamRecv(self._o, buffer, nbytes)
         if ret == -1:
@@ -68,6 +74,8 @@ class StreamIO:
     def recvFlags(self, nbytes: int, flags: int = 0):
         """recv with flags: with VIR_STREAM_RECV_STOP_AT_HOLE it returns -3
         when a hole comes next (recvHole() then tells its length)."""
+        nbytes = _size(nbytes, "nbytes", "virStreamRecvFlags")
+        flags = _uint(flags, "flags", "virStreamRecvFlags")
         buffer = _uncleared("char[]", nbytes) if nbytes else _ffi.new("char[1]")
         ret = _virStreamRecvFlags(self._o, buffer, nbytes, flags)
         if ret == -1:
@@ -163,6 +171,7 @@ class StreamIO:
     def eventAddCallback(self, events: int, cb, opaque) -> None:
         """Call cb(stream, events, opaque) when the stream is ready for
         `events` (VIR_STREAM_EVENT_*); needs a running event loop."""
+        events = _int(events, "events", "virStreamEventAddCallback")
         if not callable(cb):
             raise TypeError("cb must be callable")
         handle = _callbacks.hold((self, cb, opaque))

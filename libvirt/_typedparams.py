@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import struct
 import sys
-from operator import index as _index
 
 from . import _core
 
@@ -30,6 +29,10 @@ _CHAR_P = _ffi.typeof("char *")
 
 INT, UINT, LLONG, ULLONG, DOUBLE, BOOLEAN, STRING = 1, 2, 3, 4, 5, 6, 7
 _UNION_MEMBER = {INT: "i", UINT: "ui", LLONG: "l", ULLONG: "ul", DOUBLE: "d"}
+# The C type of each integer member: values outside it are refused.
+_UNION_CHECK = {kind: _core.index_checker(ctype) for kind, ctype in (
+    (INT, "int"), (UINT, "unsigned int"), (LLONG, "long long"),
+    (ULLONG, "unsigned long long"))}
 _FIELD_LENGTH = 80      # VIR_TYPED_PARAM_FIELD_LENGTH
 
 
@@ -181,7 +184,9 @@ def guess_type(field: str, value) -> int:
 def _set(param, field: str, kind: int, value, keepalive: list) -> None:
     encoded = _core.cstr(field, "params key")
     if len(encoded) >= _FIELD_LENGTH:
-        raise ValueError("parameter name %r is too long" % field)
+        # libvirt's words (virTypedParamsAdd*, which libvirt-python calls).
+        raise _core.ArgumentValueError("Field name '%s' too long" % field,
+                                       None, field, passed_on=True)
     param.field = encoded
     param.type = kind
     if kind == BOOLEAN:
@@ -196,8 +201,8 @@ def _set(param, field: str, kind: int, value, keepalive: list) -> None:
                             % (field, type(value).__name__))
         param.value.d = float(value)
     elif kind in _UNION_MEMBER:
-        # cffi refuses what does not fit the C type (OverflowError).
-        setattr(param.value, _UNION_MEMBER[kind], _index(value))
+        setattr(param.value, _UNION_MEMBER[kind],
+                _UNION_CHECK[kind](value, field))
     else:
         raise LookupError('Type value "%d" not recognized' % kind)
 

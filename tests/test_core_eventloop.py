@@ -91,3 +91,22 @@ def test_python_callbacks_on_the_default_loop():
     """)
     assert "handle: (True, 1, 'handle-opaque')" in out
     assert "timer: timer-opaque" in out
+
+
+def test_integers_outside_int_are_refusals():
+    """libvirt-python's 'i' refuses them (OverflowError); here they are also
+    libvirtErrors (VIR_ERR_INVALID_ARG), refused before anything is held."""
+    out = run("""
+        import libvirt
+        def refused(call):
+            try:
+                call()
+            except libvirt.libvirtError as e:
+                assert isinstance(e, OverflowError), repr(e)
+                return e.get_error_code() == libvirt.VIR_ERR_INVALID_ARG
+            return False
+        print(refused(lambda: libvirt.virEventAddTimeout(2 ** 40, print, None)),
+              refused(lambda: libvirt.virEventAddHandle(2 ** 40, 1, print, None)),
+              refused(lambda: libvirt.virEventAddHandle(0, -2 ** 40, print, None)))
+    """)
+    assert out.split() == ["True", "True", "True"]

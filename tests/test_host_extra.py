@@ -82,6 +82,19 @@ def noop(*args):
     pass
 
 
+class Index:
+    """An integer that is no int: libvirt-python's integer formats take it."""
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+
+def close_callback_round_trip(conn):
+    return (conn.registerCloseCallback(noop, None), conn.unregisterCloseCallback())
+
+
 def secret_round_trip(conn):
     secret = conn.secretDefineXML(SECRET_XML)
     try:
@@ -93,7 +106,8 @@ def secret_round_trip(conn):
             lambda: secret.value(),
             lambda: secret.setValue(b""),
             lambda: secret.value(1),
-            lambda: secret.setValue(5))]
+            lambda: secret.setValue(5),
+            lambda: secret.setValue(None))]
     finally:
         secret.undefine()
 
@@ -168,6 +182,7 @@ CASES = {
     "baseline_two": ("test", "c.baselineCPU([CPU_XML, CPU_XML2], 0)"),
     "baseline_no_cpus": ("test", "c.baselineCPU([])"),
     "baseline_bad_xml": ("test", "c.baselineCPU(['<cpu'])"),
+    "baseline_hypervisor_no_cpus": ("test", "c.baselineHypervisorCPU(None, None, None, None, [])"),
     "baseline_hypervisor": ("test", "c.baselineHypervisorCPU(None, 'x86_64', None, None, [CPU_XML])"),
     "all_domain_stats": ("test", "by_name(c.getAllDomainStats())"),
     "all_domain_stats_state": ("test", "by_name(c.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_STATE))"),
@@ -193,6 +208,25 @@ CASES = {
     "qemu_event_register_dom": ("test", "libvirt_qemu.qemuMonitorEventRegister(c, d, 'SHUTDOWN', noop, 1, 0)"),
     "qemu_command_with_files": ("test", "libvirt_qemu.qemuMonitorCommandWithFiles(d, '{}')"),
     "qemu_command_with_files_fds": ("test", "libvirt_qemu.qemuMonitorCommandWithFiles(d, '{}', [0], 0)"),
+    # The argument forms libvirt-python accepts: __index__ objects for its
+    # integer formats (not for 'K'/'k', nor inside typed parameters).
+    "cpu_stats_index": ("test", "sorted(c.getCPUStats(Index(0), Index(0)))"),
+    "cells_free_memory_index": ("test", "c.getCellsFreeMemory(Index(0), Index(2))"),
+    "free_pages_index": ("test", "c.getFreePages([Index(4)], Index(0), Index(1), Index(0))"),
+    "cpu_map_index": ("test", "c.getCPUMap(Index(0))"),
+    "cpu_models_index": ("test", "len(c.getCPUModelNames('x86_64', Index(0))) > 0"),
+    "all_domain_stats_index": ("test", "len(c.getAllDomainStats(Index(0), Index(0)))"),
+    "list_stats_index": ("test", "len(c.domainListGetStats([d], Index(0), Index(0)))"),
+    "lxc_open_namespace_index": ("test", "libvirt_lxc.lxcOpenNamespace(d, Index(0))"),
+    # None for a 'z' string: libvirt refuses the NULL (ours before calling).
+    "create_with_files_none_xml": ("test", "c.createXMLWithFiles(None, [])"),
+    # Failure results as libvirt-python's.
+    "close_callback_round_trip": ("test", "close_callback_round_trip(c)"),
+    "cells_free_memory_zero": ("test", "c.getCellsFreeMemory(0, 0)"),
+    "list_stats_not_domains": ("test", "c.domainListGetStats([1])"),
+    "list_stats_not_iterable": ("test", "c.domainListGetStats(5)"),
+    "event_register_unknown_id": ("test", "c.domainEventRegisterAny(None, 999, noop, None)"),
+    "event_register_str_id": ("test", "c.domainEventRegisterAny(None, '0', noop, None)"),
     # Drivers test:///default lacks: a private daemon with only that driver.
     "secret_round_trip": ("secret", "secret_round_trip(c)"),
     "dhcp_leases_daemon": ("network", "leases(c)"),
@@ -202,6 +236,11 @@ CASES = {
 DIFFERENT = {
     # A tuple is accepted where libvirt-python insists on a list.
     "free_pages_tuple": (("ok", ("dict", [])), ("TypeError", None)),
+    # libvirt-python fails by itself with a libvirtError but sets no error
+    # (code None); ours is a refusal (VIR_ERR_INVALID_ARG), same message.
+    "cells_free_memory_zero": (("libvirtError", 8), ("libvirtError", None)),
+    "list_stats_not_domains": (("libvirtError", 8), ("libvirtError", None)),
+    "event_register_unknown_id": (("libvirtError", 8), ("libvirtError", None)),
 }
 
 SIGNATURES = [
@@ -565,6 +604,16 @@ BAD_CASES = [
     ("cells-float", lambda c, d, n: c.getCellsFreeMemory(0.5, 1), TypeError),
     ("cells-huge", lambda c, d, n: c.getCellsFreeMemory(0, 2 ** 40), OverflowError),
     ("cells-none", lambda c, d, n: c.getCellsFreeMemory(None, 1), TypeError),
+    # REF: libvirtError "virNodeGetCellsFreeMemory() failed" (its limits)
+    ("cells-zero", lambda c, d, n: c.getCellsFreeMemory(0, 0), ValueError),
+    # REF: libvirtError "virConnectDomainEventRegisterAny() failed"
+    ("event-unknown-id", lambda c, d, n: c.domainEventRegisterAny(None, 999, print, None), ValueError),
+    ("event-deregister-huge", lambda c, d, n: c.domainEventDeregisterAny(2 ** 40), OverflowError),
+    # REF: a buffer of 1 byte handed to libvirt as (size_t)-1 bytes
+    ("stream-recv-negative", lambda c, d, n: c.newStream(0).recv(-1), OverflowError),
+    ("stream-recv-flags-negative", lambda c, d, n: c.newStream(0).recvFlags(1, -1), OverflowError),
+    ("stream-event-huge", lambda c, d, n: c.newStream(0).eventAddCallback(2 ** 40, print, None), OverflowError),
+    ("openauth-none-auth", lambda c, d, n: libvirt.openAuth(TEST_URI, None, 0), TypeError),
     ("free-pages-str", lambda c, d, n: c.getFreePages("4", 0, 1), TypeError),
     ("free-pages-float-size", lambda c, d, n: c.getFreePages([4.0], 0, 1), TypeError),
     ("free-pages-huge-size", lambda c, d, n: c.getFreePages([2 ** 32], 0, 1), OverflowError),
