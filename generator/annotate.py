@@ -68,6 +68,16 @@ RETURN_NONE_ON_NULL = {
     "virNWFilterBindingGetFilterName", "virNWFilterBindingGetPortDev",
 }
 
+# Functions libvirt-python makes return None, not raise, when libvirt fails
+# (its overrides answer None where its wrapper tests for -1 or nothing).
+# Followed: None is a result programs written for it test for, and nothing
+# is lost but the error text. Refused arguments still raise.
+NONE_ON_FAILURE = {
+    "virDomainGetGuestVcpus": "its override returns None; its wrapper tests -1",
+    "virDomainMigrateGetMaxDowntime": "its wrapper returns the override's None",
+    "virDomainMigrateGetCompressionCache": "its wrapper returns the override's None",
+}
+
 # Functions after which the object's handle is no longer the caller's.
 RELEASES_HANDLE = {"virConnectClose", "virAdmConnectClose"}
 
@@ -194,7 +204,8 @@ def bind(api: Api, function: Function, known: set) -> Binding:
     cls = function.cls or cls
     pyname = function.pyname or names.method_name(function.name, cls)
     binding = Binding("generated", pymodule=pymodule, cls=cls, pyname=pyname,
-                      releases_self=function.name in RELEASES_HANDLE)
+                      releases_self=function.name in RELEASES_HANDLE,
+                      none_on_failure=function.name in NONE_ON_FAILURE)
     if function.handwritten:
         binding.status = "handwritten"
         binding.reason = function.handwritten

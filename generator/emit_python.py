@@ -253,7 +253,8 @@ def _emit_function(api: Api, function: Function, method: bool) -> str:
     call_args: List[str] = []
     prepare: List[str] = []
     outs = []
-    failed = "raise _error(%r)" % ("%s() failed" % function.name)
+    failed = "return None" if b.none_on_failure else \
+        "raise _error(%r)" % ("%s() failed" % function.name)
     for arg in b.args:
         kind, name = arg.kind, arg.name
         if kind == "self":
@@ -314,6 +315,8 @@ def _params_call(api: Api, function: Function, params) -> str:
     if params.kind == "out-params-alloc":
         count_type = b.args[position + 1].ctype
         extra = "" if count_type == "int *" else ", %r" % count_type
+        if b.none_on_failure:
+            extra += ", none_on_failure=True"
         return "_get_params_allocated(%s, %s%s)" % (common, tuple_of(after), extra)
     getter = api.functions[b.types_function]
     sized = any(a.kind == "out-params" for a in getter.binding.args)

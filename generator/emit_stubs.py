@@ -202,7 +202,8 @@ NONE_IS_A_RESULT = {"virNodeDeviceGetParent"}
 def _generated_return(api: Api, function: Function) -> str:
     b = function.binding
     kind = b.ret_kind
-    nullable = b.errors == "null-is-none" and function.name in NONE_IS_A_RESULT
+    nullable = (b.errors == "null-is-none" and function.name in NONE_IS_A_RESULT) \
+        or b.none_on_failure
     if kind == "void":
         return "None"
     if kind in ("int", "uint-as-int"):

@@ -10,7 +10,8 @@ that removes or renames a key; new keys may appear within a version):
                        args[] {name, c_type, doc, direction, nullable, nullable_because,
                                python_name, kind},
                        binding {status, reason, python_module, class, python_name,
-                                result, errors, count_function, types_function}
+                                result, errors, count_function, types_function,
+                                none_on_failure}
   callbacks[]          name, module, header, since, doc, returns {c_type}, args[] {name, c_type}
   structs[]            name, tag, header, since, opaque, fields[] {name, c_type, doc, union}
   typedefs[]           name, c_type ("enum" for enum types), header, since
@@ -84,6 +85,7 @@ def _function(api: Api, function) -> dict:
             "python_name": b.pyname or None, "result": b.ret_kind,
             "errors": b.errors, "count_function": b.count_function,
             "types_function": b.types_function,
+            "none_on_failure": b.none_on_failure,
         },
     }
 

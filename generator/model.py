@@ -198,6 +198,7 @@ class Binding:
     types_function: Optional[str] = None   # typed-parameter setters: the getter
     parent: str = ""     # Python expression of the new object's parent
     releases_self: bool = False      # the call gives up the object's handle
+    none_on_failure: bool = False    # libvirt's failure gives None, not an exception
 
 
 @dataclass

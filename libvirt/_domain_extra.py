@@ -594,8 +594,10 @@ class DomainExtra:
         """Set the guest's clock from {'seconds': ..., 'nseconds': ...}
         ('nseconds' optional); time may be None with
         VIR_DOMAIN_TIME_SYNC in flags. Returns 0."""
-        flags = _uint(flags, "flags")
         seconds = nseconds = 0
+        if time is not None and not isinstance(time, dict):
+            raise TypeError("time must be a dictionary or None with flags set")
+        flags = _uint(flags, "flags")
         if isinstance(time, dict):
             if "seconds" not in time:
                 raise LookupError("Dictionary must contains 'seconds'")

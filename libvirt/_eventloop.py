@@ -83,7 +83,6 @@ def virEventRegisterImpl(addHandle, updateHandle, removeHandle,
             raise RuntimeError("Event loop is already registered")
         _impl = functions
     _virEventRegisterImpl(*_C_IMPL)
-    return 0
 
 
 def _c_parts(opaque, opaquecompat):

@@ -195,7 +195,8 @@ def c_callback(callback_type, as_type):
 
 def _register(conn, family_name, obj, event_id, cb, opaque):
     family = _FAMILIES[family_name]
-    event_id = _index(event_id)     # TypeError, as libvirt-python's 'i' format
+    # TypeError or OverflowError, as libvirt-python's 'i' format gives.
+    event_id = _core.checked_index(event_id, "eventID", "int", family.register_name)
     callback_type = _core.event_callback_types.get(family.id_enum, {}).get(event_id)
     if callback_type is None:
         # libvirt-python fails (-1) without calling libvirt, in its words.

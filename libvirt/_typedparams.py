@@ -125,11 +125,14 @@ def get_sized(name: str, function, before: tuple, after: tuple) -> dict:
 
 
 def get_allocated(name: str, function, before: tuple, after: tuple,
-                  count_type: str = "int *") -> dict:
-    """Getters for which libvirt allocates the array."""
+                  count_type: str = "int *", none_on_failure: bool = False):
+    """Getters for which libvirt allocates the array (None instead of an
+    exception when libvirt fails, for those libvirt-python lets do so)."""
     params = _ffi.new(_PARAMS_P)
     count = _ffi.new(count_type, 0)
     if function(*before, params, count, *after) == -1:
+        if none_on_failure:
+            return None
         raise _core.error(name + "() failed")
     try:
         return to_dict(params[0], count[0])

@@ -10,6 +10,7 @@ Outcome predicates (see ``outcome_matches``):
     "ok"            the call returned
     "raised"        the call raised anything
     "any"           anything except a crash or timeout
+    "reached"       returned, or raised a libvirtError
     ("mro", names)  the call raised an exception whose MRO holds every name
 """
 
@@ -32,8 +33,9 @@ ALLOWED = [
                   "with an exception that is both an OverflowError and a "
                   "libvirtError; the reference silently truncates it (flags "
                   "2**70 becomes 0, -1 becomes UINT_MAX) and may then succeed.",
+        # Whatever the reference then did with the truncated value.
         "callable": "*", "arg": "*", "values": OUT_OF_RANGE_INTS,
-        "ref": "ok", "ours": ("mro", ("OverflowError", "libvirtError")),
+        "ref": "any", "ours": ("mro", ("OverflowError", "libvirtError")),
     },
     {
         "id": "unsigned-full-range",
@@ -42,8 +44,37 @@ ALLOWED = [
                   "unsigned long, 'i' for a few unsigned int) and refuses "
                   "2**63 (2**31) with OverflowError before libvirt sees it; "
                   "ours passes the value, which the C type holds, to libvirt.",
-        "callable": "*", "arg": "*", "values": ("int_2_31", "int_2_63"),
+        "callable": "*", "arg": "*", "values": ("int_2_31", "int_2_32", "int_2_63"),
         "ref": ("mro", ("OverflowError",)), "ours": "any",
+    },
+    {
+        "id": "more-sequence-and-integer-forms",
+        "reason": "Where a list (or tuple) of values is required, the "
+                  "hand-written functions take any list or tuple, and any "
+                  "__index__ object for an integer; the reference's C code "
+                  "accepts only the one container type (PyList_Check or "
+                  "PyTuple_Check) or only int. Nothing that works there "
+                  "fails here; the value reaches libvirt, which decides.",
+        "callable": "*", "arg": "*",
+        "values": ("tuple_*", "list_*", "index_obj"),
+        "ref": ("mro", ("TypeError",)), "ours": "reached",
+    },
+    {
+        "id": "qemu-deregister-non-connection",
+        "reason": "libvirt-python's qemuMonitorEventDeregister swallows its "
+                  "own AttributeError, so any object that is not a "
+                  "connection returns None without deregistering anything; "
+                  "ours refuses it (ArgumentTypeError, a libvirtError).",
+        "callable": "libvirt_qemu.qemuMonitorEventDeregister", "arg": "conn",
+        "values": "*", "ref": "ok", "ours": ("mro", ("TypeError", "libvirtError")),
+    },
+    {
+        "id": "lxc-enter-cgroup-failure",
+        "reason": "libvirt-python's generated lxcEnterCGroup tests its int "
+                  "result for None, so libvirt's failure comes back as -1; "
+                  "ours raises libvirt's error.",
+        "callable": "libvirt_lxc.lxcEnterCGroup", "arg": "*",
+        "values": "*", "ref": "ok", "ours": ("mro", ("libvirtError",)),
     },
     {
         "id": "fs-mountpoints-not-a-list",
@@ -101,6 +132,22 @@ NO_OBJECT = {
 }
 
 
+# (callable glob, argument, battery kinds) the sweep does not pass, with why.
+SKIPPED_VALUES = [
+    ("virConnect.getFreePages", "maxCells", ("int_2_31", "int_2_32"),
+     "libvirt fills maxCells x len(pages) counts: at 2**31 both bindings "
+     "allocate and the test driver writes 16 GiB, as asked"),
+]
+
+
+def skip_value_reason(qualname, arg, kind):
+    """Why battery value ``kind`` is not passed as ``arg``, or None."""
+    for pattern, name, kinds, reason in SKIPPED_VALUES:
+        if fnmatchcase(qualname, pattern) and arg == name and kind in kinds:
+            return reason
+    return None
+
+
 def skip_reason(qualname):
     """Why ``qualname`` is not swept, or None."""
     for pattern, reason in SKIPPED.items():
@@ -116,6 +163,8 @@ def outcome_matches(pattern, outcome):
         return "ok" in outcome
     if pattern == "raised":
         return "exc" in outcome
+    if pattern == "reached":
+        return "ok" in outcome or "libvirtError" in outcome.get("mro", ())
     kind, names = pattern
     assert kind == "mro", pattern
     return "exc" in outcome and all(n in outcome["mro"] for n in names)
