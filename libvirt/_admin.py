@@ -93,8 +93,7 @@ class AdminConnection(_objects.OwnConnection):
         """Call cb(conn, reason, opaque) when the connection closes for a
         reason other than close() (VIR_CONNECT_CLOSE_REASON_*). Needs an
         event loop registered before the connection was opened."""
-        if not callable(cb):
-            raise TypeError("cb must be callable")
+        _core.require_callable(cb, "cb", "virAdmConnectRegisterCloseCallback")
         handle = _callbacks.hold(_events._Registration(self, cb, opaque))
         ret = _virAdmConnectRegisterCloseCallback(
             self._o, _close_callback(), handle, _callbacks.FREE_OPAQUE)

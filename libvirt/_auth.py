@@ -62,8 +62,7 @@ def openAuth(uri, auth, flags=0):
         raise _core.ArgumentTypeError("auth[0] must be a list of VIR_CRED_* ints",
                                       "virConnectOpenAuth", "auth")
     c_types, ncredtype = _core.int_array(credtypes, "auth[0]")
-    if callback is not None and not callable(callback):
-        raise TypeError("auth[1] must be callable or None")
+    _core.require_callable(callback, "auth[1]", "virConnectOpenAuth", allow_none=True)
     flags = _core.checked_index(flags, "flags", "unsigned int", "virConnectOpenAuth")
     c_auth = _ffi.new("virConnectAuth *")
     c_auth.credtype = c_types

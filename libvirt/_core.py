@@ -305,6 +305,16 @@ def cstr_checked(value, name: str, function=None):
     return cstr(value, name, function)
 
 
+def require_callable(value, name: str, function=None, allow_none: bool = False):
+    """A callback argument, checked when it is registered rather than when
+    libvirt first calls it (libvirt-python stores anything)."""
+    if callable(value) or (allow_none and value is None):
+        return value
+    raise ArgumentTypeError("argument '%s' must be callable%s, not %s"
+                            % (name, " or None" if allow_none else "",
+                               _type_name(value)), function, name, passed_on=True)
+
+
 def cstr_or_null(value, name: str, function=None):
     """A str argument where libvirt takes NULL (None)."""
     if value is None:

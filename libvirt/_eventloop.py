@@ -76,8 +76,10 @@ def virEventRegisterImpl(addHandle, updateHandle, removeHandle,
     global _impl
     functions = (addHandle, updateHandle, removeHandle,
                  addTimeout, updateTimeout, removeTimeout)
-    if not all(callable(f) for f in functions):
-        raise TypeError("virEventRegisterImpl takes six callables")
+    for name, function in zip(("addHandle", "updateHandle", "removeHandle",
+                               "addTimeout", "updateTimeout", "removeTimeout"),
+                              functions):
+        _core.require_callable(function, name, "virEventRegisterImpl")
     with _impl_lock:
         if _impl is not None:
             raise RuntimeError("Event loop is already registered")
@@ -144,8 +146,7 @@ def virEventAddHandle(fd, events, cb, opaque):
     """Call cb(watch, fd, events, opaque) when fd is ready for `events`
     (VIR_EVENT_HANDLE_*); returns the watch."""
     fd, events = _c_int(fd, "fd"), _c_int(events, "events")
-    if not callable(cb):
-        raise TypeError("cb must be callable")
+    _core.require_callable(cb, "cb", "virEventAddHandle")
     handle = _callbacks.hold(_Watch(cb, opaque))
     ret = _virEventAddHandle(fd, events, _HANDLE_CALLBACK, handle,
                              _callbacks.FREE_OPAQUE)
@@ -160,8 +161,7 @@ def virEventAddTimeout(timeout, cb, opaque):
     """Call cb(timer, opaque) every `timeout` ms (-1: disabled, 0: every
     loop iteration); returns the timer."""
     timeout = _c_int(timeout, "timeout")
-    if not callable(cb):
-        raise TypeError("cb must be callable")
+    _core.require_callable(cb, "cb", "virEventAddTimeout")
     handle = _callbacks.hold(_Watch(cb, opaque))
     ret = _virEventAddTimeout(timeout, _TIMEOUT_CALLBACK, handle,
                               _callbacks.FREE_OPAQUE)

@@ -203,8 +203,7 @@ def _register(conn, family_name, obj, event_id, cb, opaque):
         raise _core.ArgumentValueError("%s() failed" % family.register_name,
                                        family.register_name, "eventID",
                                        passed_on=True)
-    if not callable(cb):
-        raise TypeError("cb must be callable")
+    _core.require_callable(cb, "cb", family.register_name)
     c_obj = _core.handle_or_null(obj, classes[family.cls], "object")
     function = c_callback(callback_type, family.generic_type)
     handle = _callbacks.hold(_Registration(conn, cb, opaque))
@@ -288,8 +287,7 @@ class ConnectionEvents:
     def domainEventRegister(self, cb, opaque):
         """Legacy: call cb(conn, dom, event, detail, opaque) for domain
         lifecycle events."""
-        if not callable(cb):
-            raise TypeError("cb must be callable")
+        _core.require_callable(cb, "cb", "virConnectDomainEventRegister")
         callbacks = self.__dict__.get("domainEventCallbacks")
         if callbacks is not None:
             callbacks[cb] = opaque
@@ -316,8 +314,7 @@ class ConnectionEvents:
     def registerCloseCallback(self, cb, opaque):
         """Call cb(conn, reason, opaque) when the connection closes for a
         reason other than close() (VIR_CONNECT_CLOSE_REASON_*)."""
-        if not callable(cb):
-            raise TypeError("cb must be callable")
+        _core.require_callable(cb, "cb", "virConnectRegisterCloseCallback")
         handle = _callbacks.hold(_Registration(self, cb, opaque))
         ret = _virConnectRegisterCloseCallback(
             self._o, _close_callback(), handle, _callbacks.FREE_OPAQUE)

@@ -58,8 +58,7 @@ def registerErrorHandler(f, ctx) -> int:
     Until then errors are only raised, not printed: the binding installs a
     handler that stays quiet (libvirt-python leaves libvirt's printing on)."""
     global _handler
-    if f is not None and not callable(f):
-        raise TypeError("registerErrorHandler: f must be callable or None")
+    _core.require_callable(f, "f", "registerErrorHandler", allow_none=True)
     with _handler_lock:
         _handler = None if f is None else (f, ctx)
         _virSetErrorFunc(_ffi.NULL, _ffi.NULL if f is None else _report_error)

@@ -45,8 +45,7 @@ def qemuMonitorEventRegister(conn, dom, event, cb, opaque, flags=0):
     c_conn = _core.handle(conn, _classes["virConnect"], "conn")
     c_dom = _core.handle_or_null(dom, _classes["virDomain"], "dom")
     c_event = _core.cstr_or_null(event, "event")
-    if not callable(cb):
-        raise TypeError("cb must be callable")
+    _core.require_callable(cb, "cb", "virConnectDomainQemuMonitorEventRegister")
     flags = _flags(flags)
     function = _events.c_callback(_MONITOR_EVENT, _MONITOR_EVENT)
     handle = _callbacks.hold(_events._Registration(conn, cb, opaque))

@@ -172,8 +172,7 @@ class StreamIO:
         """Call cb(stream, events, opaque) when the stream is ready for
         `events` (VIR_STREAM_EVENT_*); needs a running event loop."""
         events = _int(events, "events", "virStreamEventAddCallback")
-        if not callable(cb):
-            raise TypeError("cb must be callable")
+        _core.require_callable(cb, "cb", "virStreamEventAddCallback")
         handle = _callbacks.hold((self, cb, opaque))
         ret = _virStreamEventAddCallback(self._o, events, _EVENT_CALLBACK, handle,
                                          _callbacks.FREE_OPAQUE)

@@ -252,3 +252,16 @@ def test_openauth_bad_auth_argument(case, watchdog):
     with pytest.raises(exc) as ei:
         call()
     assert_refused(ei.value)
+
+
+@pytest.mark.parametrize("register", [
+    lambda c: c.domainEventRegisterAny(None, 0, 42, None),
+    lambda c: c.registerCloseCallback("not a function", None),
+    lambda c: libvirt.virEventAddTimeout(1000, None, None),
+], ids=["domainEventRegisterAny", "registerCloseCallback", "virEventAddTimeout"])
+def test_a_callback_that_is_not_callable_is_refused_when_registered(conn, register):
+    # libvirt-python stores it and fails (or crashes) when libvirt calls it.
+    with pytest.raises(TypeError, match="must be callable") as refused:
+        register(conn)
+    assert_refused(refused.value)
+    assert isinstance(refused.value, libvirt.libvirtError)

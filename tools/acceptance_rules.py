@@ -85,7 +85,7 @@ ALLOWED = [
         # Everything but a list and None (tuples included: the reference
         # only takes a list).
         "values": "*", "not_values": ("none", "list_*"),
-        "ref": "any", "ours": ("mro", ("TypeError",)),
+        "ref": "any", "ours": ("mro", ("TypeError", "libvirtError")),
     },
     {
         "id": "callback-not-callable",
@@ -94,7 +94,7 @@ ALLOWED = [
                   "(or crashes) only when libvirt calls it.",
         # No battery value is callable (obj_wrong is a libvirt object).
         "callable": "*", "arg": CALLBACK_PARAMS, "values": "*",
-        "ref": "any", "ours": ("mro", ("TypeError",)),
+        "ref": "any", "ours": ("mro", ("TypeError", "libvirtError")),
     },
 ]
 
