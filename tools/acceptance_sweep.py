@@ -17,7 +17,8 @@ test:///default once, prepares the objects, and forks a child per case: the
 child makes the call and reports one JSON outcome over a pipe.  The
 test driver lives in process memory, so every child starts from the same
 state and destructive calls do not leak into later cases.  A child that dies
-of a signal is a crash, one still running after --timeout is a hang.
+of a signal is a crash, one still running after --timeout (10 s: generous, so that a
+loaded CI machine never turns a slow call into a hang) is a hang.
 
 The reference's outcomes are cached (keyed by its version, its interpreter,
 this file and the case list) so that the second build under test does not
@@ -676,7 +677,7 @@ def _run_json(proc, what):
     return json.loads(out.decode())
 
 
-def run(ours, ref, timeout=3.0, jobs=None, log=None):
+def run(ours, ref, timeout=10.0, jobs=None, log=None):
     """Run the sweep; returns (cases, skipped, diffs, timings)."""
     log = log or (lambda msg: None)
     scratch = tempfile.mkdtemp(prefix="acceptance-sweep-")
@@ -746,7 +747,7 @@ def main(argv=None):
     ap.add_argument("--json", default=None, help="write the differences here")
     ap.add_argument("--jobs", type=int, default=None,
                     help="concurrent children (default: one per core)")
-    ap.add_argument("--timeout", type=float, default=3.0,
+    ap.add_argument("--timeout", type=float, default=10.0,
                     help="seconds a call may take before it counts as a hang")
     ap.add_argument("--examples", type=int, default=3)
     args = ap.parse_args(argv)
