@@ -9,7 +9,7 @@ import keyword
 import re
 from typing import Dict, List, Optional
 
-from . import names, nullability
+from . import names, nullability, typed_params
 from .model import Api, ArgBinding, Binding, Function, PyClass
 
 # Integer C types the binding passes straight through cffi (which range-checks).
@@ -180,6 +180,7 @@ def annotate(api: Api) -> None:
                                    free, parent)
     for function in api.functions.values():
         function.binding = bind(api, function, known)
+    typed_params.fill_undocumented(api)
 
 
 def bind(api: Api, function: Function, known: set) -> Binding:

@@ -16,7 +16,9 @@ that removes or renames a key; new keys may appear within a version):
   structs[]            name, tag, header, since, opaque, fields[] {name, c_type, doc, union}
   typedefs[]           name, c_type ("enum" for enum types), header, since
   enums[]              name (the enum type), values[] {name, value, since, doc, alias_of}
-  macros[]             name, header, since, value (int or str) or raw
+  macros[]             name, header, since, value (int or str) or raw; a string
+                       one also typed_param (its typed-parameter type, INT ...
+                       STRING, or null) and repeatable
   classes[]            name, python_module, free_function, parent
 
 direction: "in", "out" (the library writes it) or "inout". ownership of a
@@ -125,7 +127,8 @@ def model_dict(api: Api) -> dict:
             for enum, values in sorted(enum_types.items())],
         "macros": [dict({"name": m.name, "header": m.file, "since": version_str(m.version)},
                         **({"value": macros[m.name]} if m.name in macros else
-                           {"value": m.string} if m.string is not None else
+                           {"value": m.string, "typed_param": m.typed_param,
+                            "repeatable": m.repeatable} if m.string is not None else
                            {"raw": m.raw}))
                    for m in (api.macros[n] for n in sorted(api.macros))],
         "classes": [{"name": c.name, "python_module": c.pymodule,

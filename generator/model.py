@@ -141,6 +141,12 @@ class Macro:
     string: Optional[str] = None
     params: Optional[str] = None
     doc: str = ""
+    # A typed-parameter field name: the type its doc states (INT, ..., STRING;
+    # generator/typed_params.py), whether it may be given several times, and
+    # the reason when the type comes from the generator's table instead.
+    typed_param: Optional[str] = None
+    repeatable: bool = False
+    typed_param_reason: Optional[str] = None
 
 
 # --- derived facts (annotate.py) -------------------------------------------

@@ -14,6 +14,8 @@ from typing import Dict, Iterable, List, Optional
 
 from lxml import etree
 
+from . import typed_params
+
 from .model import (Api, Arg, Callback, EnumValue, Field, Function, Macro,
                     Return, Struct, Typedef, Variable, parse_version)
 
@@ -150,9 +152,11 @@ def parse_file(api: Api, path: str, module: str) -> None:
             api.variables[name] = Variable(
                 name=name, type=node.get("type"), doc=_text(node, "info"), **common)
         elif node.tag == "macro":
-            api.macros[name] = Macro(
+            macro = api.macros[name] = Macro(
                 name=name, raw=node.get("raw"), string=node.get("string"),
                 params=node.get("params"), doc=_text(node, "info"), **common)
+            if macro.string is not None:
+                macro.typed_param, macro.repeatable = typed_params.documented(macro.doc)
     version = api.macros.get("LIBVIR_VERSION_NUMBER")
     if version is not None and version.raw:
         number = int(version.raw)

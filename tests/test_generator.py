@@ -190,3 +190,41 @@ def test_emitter_from_the_command_line(tmp_path):
         [sys.executable, "-m", "generator", "--emitter", "model-json", "--output", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, check=True)
     assert (tmp_path / "libvirt-model.json").exists()
+
+
+def test_typed_parameter_fields_from_their_descriptions(api):
+    from generator import typed_params
+    macros = api.macros
+    assert (macros["VIR_MIGRATE_PARAM_URI"].typed_param, macros["VIR_MIGRATE_PARAM_URI"].repeatable) \
+        == ("STRING", False)
+    assert macros["VIR_MIGRATE_PARAM_DISKS_PORT"].typed_param == "INT"      # "Type is ..."
+    assert macros["VIR_DOMAIN_BLOCK_COPY_BUF_SIZE"].typed_param == "ULLONG"  # in prose
+    # Untyped by its description: the generator's table types it, with its reason.
+    disks = macros["VIR_MIGRATE_PARAM_MIGRATE_DISKS"]
+    assert (disks.typed_param, disks.repeatable) == ("STRING", True)
+    assert disks.typed_param_reason == typed_params.UNDOCUMENTED[disks.name][1]
+    # Untyped and in no table: left to the caller's Python value.
+    future = macros["VIR_MIGRATE_PARAM_FUTURE"]
+    assert (future.typed_param, future.typed_param_reason) == (None, None)
+    assert macros["VIR_GREETING"].typed_param is None
+    # Wording variants libvirt's descriptions use, and two types are none.
+    for doc, kind in (("as VIR_TYPED_PARAMS_STRING.", "STRING"), ("as a uint.", "UINT"),
+                      ("with a type of ullong.", "ULLONG"), ("as an llong.", "LLONG"),
+                      ("Accepted type is VIR_TYPED_PARAM_INT.", "INT"),
+                      ("as VIR_TYPED_PARAM_INT or VIR_TYPED_PARAM_UINT", None),
+                      ("the save file to restore from.", None)):
+        assert typed_params.documented(doc)[0] == kind, doc
+    assert typed_params.documented("The parameter may be specified multiple times.")[1]
+
+    module = typed_params.emit_module(api)
+    assert module == typed_params.emit_module(api)                   # deterministic
+    namespace = {}
+    exec(compile(module.replace("from ._typedparams import", "from libvirt._typedparams import"),
+                 "_param_types.py", "exec"), namespace)
+    from libvirt import _typedparams as tp
+    assert namespace["MIGRATE"] == {"migrate_uri": tp.STRING, "disks_port": tp.INT,
+                                    "migrate_disks": tp.STRING}
+    assert namespace["BLOCK_COPY"] == {"buf-size": tp.ULLONG}
+    assert namespace["SAVE"] == namespace["IDENTITY"] == {}
+    assert "# untyped: VIR_MIGRATE_PARAM_FUTURE" in module
+    assert '"migrate_disks": STRING,  # VIR_MIGRATE_PARAM_MIGRATE_DISKS, repeatable' in module
