@@ -17,8 +17,8 @@ from __future__ import annotations
 import struct
 
 from . import _core, _typedparams
-from ._typedparams import (_INT_P, _PARAMS, INT, STRING, UINT, ULLONG,
-                           from_dict as _from_dict, to_dict as _to_dict)
+from . import _param_types as _documented     # generated: libvirt's documented types
+from ._typedparams import _INT_P, _PARAMS, from_dict as _from_dict, to_dict as _to_dict
 
 _ffi = _core.ffi
 _NULL = _ffi.NULL
@@ -124,58 +124,11 @@ _MEMORY_STATS = _ffi.typeof("virDomainMemoryStatStruct[]")
 
 _CPU_STATS_CHUNK = 128          # CPUs asked for per virDomainGetCPUStats call
 
-# The types of the typed parameters that have no getter to report them, as
-# libvirt documents each field (its API XML's macro descriptions; the test
-# checks the migration table against them). A field not listed takes its
-# type from the Python value, as libvirt-python does: str -> STRING,
-# bool -> BOOLEAN, int -> ULLONG (LLONG when negative), float -> DOUBLE.
-MIGRATE_PARAMS = {
-    "migrate_uri": STRING,                      # VIR_MIGRATE_PARAM_URI
-    "destination_name": STRING,
-    "destination_xml": STRING,
-    "persistent_xml": STRING,
-    "bandwidth": ULLONG,
-    "bandwidth.postcopy": ULLONG,
-    "graphics_uri": STRING,
-    "listen_address": STRING,
-    "migrate_disks": STRING,                    # may be given as a list
-    "migrate_disks_detect_zeroes": STRING,      # may be given as a list
-    "disks_port": INT,
-    "disks_uri": STRING,
-    "compression": STRING,                      # may be given as a list
-    "compression.mt.level": INT,
-    "compression.mt.threads": INT,
-    "compression.mt.dthreads": INT,
-    "compression.xbzrle.cache": ULLONG,
-    "compression.zlib.level": INT,
-    "compression.zstd.level": INT,
-    "auto_converge.initial": INT,
-    "auto_converge.increment": INT,
-    "parallel.connections": INT,
-    "tls.destination": STRING,
-}
-IOTHREAD_PARAMS = {
-    "poll_max_ns": ULLONG,
-    "poll_grow": UINT,
-    "poll_shrink": UINT,
-    "thread_pool_min": INT,
-    "thread_pool_max": INT,
-}
-BLOCK_COPY_PARAMS = {
-    "bandwidth": ULLONG,
-    "granularity": UINT,
-    "buf-size": ULLONG,
-}
-SAVE_PARAMS = {
-    "file": STRING,
-    "dxml": STRING,
-    "image_format": STRING,
-}
-LAUNCH_SECURITY_PARAMS = {
-    "sev-secret": STRING,
-    "sev-secret-header": STRING,
-    "sev-secret-set-address": ULLONG,
-}
+# The types of the typed parameters that have no getter to report them are
+# libvirt's documented ones (_documented, generated). A field not listed
+# takes its type from the Python value, as libvirt-python does: str ->
+# STRING, bool -> BOOLEAN, int -> ULLONG (LLONG when negative), float ->
+# DOUBLE; a list value gives one parameter per item.
 
 
 # --- helpers -------------------------------------------------------------------
@@ -366,7 +319,7 @@ class DomainExtra:
         iothread_val = _uint(iothread_val, "iothread_id", "virDomainSetIOThreadParams")
         flags = _uint(flags, "flags", "virDomainSetIOThreadParams")
         array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, IOTHREAD_PARAMS, "IOThread polling params")
+            params, _documented.IOTHREAD, "IOThread polling params")
         ret = _virDomainSetIOThreadParams(self._o, iothread_val, array, count, flags)
         if ret < 0:
             raise _error("virDomainSetIOThreadParams() failed")
@@ -816,7 +769,7 @@ class DomainExtra:
         dconn_handle = _core.handle(dconn, conn_cls, "dconn")
         flags = _uint(flags, "flags")
         array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, MIGRATE_PARAMS, "migration params")
+            params, _documented.MIGRATE, "migration params")
         ret = _virDomainMigrate3(self._o, dconn_handle, array, count, flags)
         if not ret:
             raise _error("virDomainMigrate3() failed")
@@ -828,7 +781,7 @@ class DomainExtra:
         dconnuri = _cstr_or_null(dconnuri, "dconnuri")
         flags = _uint(flags, "flags")
         array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, MIGRATE_PARAMS, "migration params")
+            params, _documented.MIGRATE, "migration params")
         ret = _virDomainMigrateToURI3(self._o, dconnuri, array, count, flags)
         if ret < 0:
             raise _error("virDomainMigrateToURI3() failed")
@@ -838,7 +791,8 @@ class DomainExtra:
         """Save the domain's state as VIR_DOMAIN_SAVE_PARAM_* in params say.
         Returns 0."""
         flags = _uint(flags, "flags")
-        array, count, _keepalive = _typedparams.from_dict_hinted(params, SAVE_PARAMS, "Save params")
+        array, count, _keepalive = _typedparams.from_dict_hinted(
+            params, _documented.SAVE, "Save params")
         ret = _virDomainSaveParams(self._o, array, count, flags)
         if ret < 0:
             raise _error("virDomainSaveParams() failed")
@@ -854,7 +808,7 @@ class DomainExtra:
             array, count, _keepalive = _NULL, 0, None
         else:
             array, count, _keepalive = _typedparams.from_dict_hinted(
-                params, BLOCK_COPY_PARAMS, "block params")
+                params, _documented.BLOCK_COPY, "block params")
         ret = _virDomainBlockCopy(self._o, disk, destxml, array, count, flags)
         if ret < 0:
             raise _error("virDomainBlockCopy() failed")
@@ -864,7 +818,7 @@ class DomainExtra:
         """Set launch security state (an SEV secret) from a dict. Returns 0."""
         flags = _uint(flags, "flags")
         array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, LAUNCH_SECURITY_PARAMS, "Launch security state params")
+            params, _documented.LAUNCH_SECURITY, "Launch security state params")
         ret = _virDomainSetLaunchSecurityState(self._o, array, count, flags)
         if ret < 0:
             raise _error("virDomainSetLaunchSecurityState() failed")

@@ -9,6 +9,7 @@ allocated for the caller even when a conversion fails half-way."""
 from __future__ import annotations
 
 from . import _core, _typedparams
+from . import _param_types as _documented     # generated: libvirt's documented types
 
 _ffi = _core.ffi
 _NULL = _core.NULL
@@ -50,22 +51,6 @@ _virSecretSetValue = _fn("virSecretSetValue", (0, 7, 1))
 _int = _core.index_checker("int")
 _uint = _core.index_checker("unsigned int")
 _ullong = _core.index_checker("unsigned long long")
-
-
-# The types libvirt documents for each name (libvirt-host.h's
-# VIR_CONNECT_IDENTITY_* and libvirt-domain.h's VIR_DOMAIN_SAVE_PARAM_*).
-_IDENTITY_TYPES = {
-    "user-name": _typedparams.STRING,
-    "unix-user-id": _typedparams.ULLONG,
-    "group-name": _typedparams.STRING,
-    "unix-group-id": _typedparams.ULLONG,
-    "process-id": _typedparams.LLONG,
-    "process-time": _typedparams.ULLONG,
-    "sasl-user-name": _typedparams.STRING,
-    "x509-distinguished-name": _typedparams.STRING,
-    "selinux-context": _typedparams.STRING,
-}
-_SAVE_PARAM_TYPES = {"file": _typedparams.STRING, "dxml": _typedparams.STRING}
 
 
 # --- results -------------------------------------------------------------------
@@ -286,7 +271,8 @@ class ConnectionExtra:
     def setIdentity(self, params, flags=0):
         """Override the identity the daemon sees for this connection, from
         {VIR_CONNECT_IDENTITY_*: value}. Returns 0."""
-        c_params, count, _keep = _typedparams.from_dict_hinted(params, _IDENTITY_TYPES, "identity params")
+        c_params, count, _keep = _typedparams.from_dict_hinted(
+            params, _documented.IDENTITY, "identity params")
         flags = _uint(flags, "flags")
         if _virConnectSetIdentity(self._o, c_params, count, flags) < 0:
             raise _core.error("virConnectSetIdentity() failed")
@@ -295,7 +281,8 @@ class ConnectionExtra:
     def restoreParams(self, params, flags=0):
         """Restore a domain saved to disk, as given by
         {VIR_DOMAIN_SAVE_PARAM_*: value}."""
-        c_params, count, _keep = _typedparams.from_dict_hinted(params, _SAVE_PARAM_TYPES, "restore params")
+        c_params, count, _keep = _typedparams.from_dict_hinted(
+            params, _documented.SAVE, "restore params")
         flags = _uint(flags, "flags")
         ret = _virDomainRestoreParams(self._o, c_params, count, flags)
         if ret == -1:

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import libvirt
-from libvirt import _domain_extra, _typedparams
+from libvirt import _domain_extra, _param_types, _typedparams
 
 TEST_URI = "test:///default"
 # The reference binding's venv: tools/reference_env.py's (scripts/test.sh
@@ -374,7 +374,7 @@ def test_hinted_params_types():
         {"bandwidth": 5, "migrate_disks": ["vda", "vdb"], "disks_port": 49152,
          "compression.mt.level": 3, "x.str": "s", "x.bool": True,
          "x.neg": -1, "x.float": 0.5, "x.big": 2 ** 63},
-        _domain_extra.MIGRATE_PARAMS, "migration params")
+        _param_types.MIGRATE, "migration params")
     assert _decode(array, count) == [
         ("bandwidth", tp.ULLONG, 5), ("migrate_disks", tp.STRING, "vda"),
         ("migrate_disks", tp.STRING, "vdb"), ("disks_port", tp.INT, 49152),
@@ -407,31 +407,121 @@ def _api_xml():
     return path
 
 
-@pytest.mark.parametrize("prefix,table", [
-    ("VIR_MIGRATE_PARAM_", "MIGRATE_PARAMS"),
-    ("VIR_DOMAIN_IOTHREAD_", "IOTHREAD_PARAMS"),
-    ("VIR_DOMAIN_BLOCK_COPY_", "BLOCK_COPY_PARAMS"),
-    ("VIR_DOMAIN_SAVE_PARAM_", "SAVE_PARAMS"),
-    ("VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET", "LAUNCH_SECURITY_PARAMS"),
-])
+def _generator():
+    """The source tree's generator package (appended: the built libvirt wins)."""
+    if ROOT not in sys.path:
+        sys.path.append(ROOT)
+    from generator import build, typed_params
+    return build, typed_params
+
+
+# (macro prefix, libvirt._param_types table): as generator.typed_params.FAMILIES
+# says, written out here so that a family dropped there fails.
+FAMILY_TABLES = [
+    ("VIR_MIGRATE_PARAM_", "MIGRATE"),
+    ("VIR_DOMAIN_IOTHREAD_", "IOTHREAD"),
+    ("VIR_DOMAIN_BLOCK_COPY_", "BLOCK_COPY"),
+    ("VIR_DOMAIN_SAVE_PARAM_", "SAVE"),
+    ("VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET", "LAUNCH_SECURITY"),
+    ("VIR_CONNECT_IDENTITY_", "IDENTITY"),
+]
+
+
+def test_families_are_the_generators():
+    assert sorted((p, f) for f, p, _ in _generator()[1].FAMILIES) == sorted(FAMILY_TABLES)
+
+
+@pytest.mark.parametrize("prefix,table", FAMILY_TABLES)
 def test_param_tables_follow_libvirt_docs(prefix, table):
+    """Every field of the family in libvirt's XML is in the generated table,
+    with the type its description states (read here independently of the
+    generator) or, for the few it leaves untyped, the generator's reasoned
+    one."""
     from xml.etree import ElementTree
     from libvirt import _typedparams as tp
+    undocumented = _generator()[1].UNDOCUMENTED
     names = {getattr(tp, n): n for n in
              ("INT", "UINT", "LLONG", "ULLONG", "DOUBLE", "BOOLEAN", "STRING")}
-    hints = getattr(_domain_extra, table)
-    checked = 0
+    expected, documented_count = {}, 0
     for macro in ElementTree.parse(_api_xml()).getroot().iter("macro"):
-        field = macro.get("string")
-        if not macro.get("name").startswith(prefix) or field is None:
+        name, field = macro.get("name"), macro.get("string")
+        if not name.startswith(prefix) or field is None:
             continue
-        assert field in hints, "%s (%s) missing from %s" % (macro.get("name"), field, table)
         documented = _documented_type(macro.findtext("info") or "")
-        if documented is not None:
-            assert names[hints[field]] == documented, macro.get("name")
-            checked += 1
-    # libvirt states the types of the migration fields (not of all others).
-    assert checked or table != "MIGRATE_PARAMS"
+        if documented is None:
+            assert name in undocumented, "%s: untyped by its doc and by the generator" % name
+            documented = undocumented[name][0]
+        else:
+            documented_count += 1
+        expected[field] = documented
+    assert {field: names[kind] for field, kind in getattr(_param_types, table).items()} == expected
+    # libvirt states the types of most migration and all identity fields.
+    assert documented_count >= {"MIGRATE": 15, "IDENTITY": 9}.get(table, 0)
+
+
+def test_known_param_types():
+    from libvirt import _typedparams as tp
+    migrate = _param_types.MIGRATE
+    assert (migrate["migrate_uri"], migrate["bandwidth"], migrate["disks_port"],
+            migrate["auto_converge.initial"], migrate["compression.xbzrle.cache"]) == (
+        tp.STRING, tp.ULLONG, tp.INT, tp.INT, tp.ULLONG)
+    assert migrate["migrate_disks"] == migrate["compression"] == tp.STRING
+    assert _param_types.IDENTITY["process-id"] == tp.LLONG
+    assert _param_types.BLOCK_COPY == {"bandwidth": tp.ULLONG, "granularity": tp.UINT,
+                                       "buf-size": tp.ULLONG}
+    assert {"file", "dxml"} <= set(_param_types.SAVE)
+
+
+def test_every_migration_field_has_a_type_in_the_model():
+    build, _ = _generator()
+    api = build.load()
+    fields = [m for m in api.macros.values()
+              if m.name.startswith("VIR_MIGRATE_PARAM_") and m.string is not None]
+    assert len(fields) >= 20
+    assert [m.name for m in fields if m.typed_param is None] == []
+    assert {m.string for m in fields if m.repeatable} >= {"migrate_disks", "compression"}
+
+
+_TYPE_NAMES = {"INT", "UINT", "LLONG", "ULLONG", "DOUBLE", "BOOLEAN", "STRING"}
+
+
+def _type_tables(source: str) -> list:
+    """The line of each dict literal mapping strings to typed-parameter
+    types (INT ... STRING, _typedparams.STRING, VIR_TYPED_PARAM_*)."""
+    import ast
+
+    def is_type(node):
+        name = (node.id if isinstance(node, ast.Name) else
+                node.attr if isinstance(node, ast.Attribute) else None)
+        return name is not None and (name in _TYPE_NAMES or name.startswith("VIR_TYPED_PARAM_"))
+
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Dict) and node.keys
+            and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys)
+            and all(is_type(v) for v in node.values)]
+
+
+def test_no_typed_parameter_table_is_written_by_hand():
+    build, _ = _generator()
+    files = build.python_files(build.load(), "abi")
+    # The detector finds what it must: the generated tables, and the forms
+    # the hand-written ones had.
+    assert len(_type_tables(files["_param_types.py"])) == 6
+    assert len(_type_tables('T = {"file": _typedparams.STRING, "dxml": _typedparams.STRING}\n'
+                            'U = {"a": libvirt.VIR_TYPED_PARAM_INT}\n'
+                            'def f():\n    return {"migrate_uri": STRING}\n')) == 3
+    assert _type_tables('K = {INT: "i"}\nV = {"a": 1}\nE = {}\n') == []
+    scanned, found = [], []
+    package = os.path.join(ROOT, "libvirt")
+    sources = [os.path.join(package, n) for n in sorted(os.listdir(package))
+               if n.endswith(".py") and n not in files]
+    sources += [os.path.join(ROOT, n) for n in sorted(os.listdir(ROOT)) if n.endswith(".py")]
+    for path in sources:
+        with open(path, encoding="utf-8") as stream:
+            found += ["%s:%d" % (path, line) for line in _type_tables(stream.read())]
+        scanned.append(os.path.basename(path))
+    assert {"_domain_extra.py", "_host_extra.py", "_typedparams.py", "_admin.py"} <= set(scanned)
+    assert found == []
 
 
 def test_report_lists_them_as_handwritten():
