@@ -59,9 +59,9 @@ FAMILIES = (
     ("IDENTITY", "VIR_CONNECT_IDENTITY_", "virConnectSetIdentity"),
 )
 
-# Family fields whose description states no type: (type, reason). The type
-# is the one libvirt's drivers validate the field as (virTypedParamsValidate
-# in the QEMU driver), which the description's wording agrees with.
+# Family fields whose description states no single type: (type, reason).
+# The type is the one libvirt's drivers validate the field as
+# (virTypedParamsValidate in the QEMU driver).
 UNDOCUMENTED: Dict[str, Tuple[str, str]] = {
     "VIR_MIGRATE_PARAM_LISTEN_ADDRESS": ("STRING", "an address or host name"),
     "VIR_MIGRATE_PARAM_MIGRATE_DISKS": ("STRING", "disk target names, one per value"),
@@ -69,23 +69,18 @@ UNDOCUMENTED: Dict[str, Tuple[str, str]] = {
         "STRING", "disk target names, one per value (as migrate_disks)"),
     "VIR_MIGRATE_PARAM_COMPRESSION": ("STRING", "compression method names, one per value"),
     "VIR_DOMAIN_IOTHREAD_POLL_MAX_NS": ("ULLONG", "a time in nanoseconds"),
-    "VIR_DOMAIN_IOTHREAD_POLL_GROW": ("UINT", "a non-negative factor, 0 for the default"),
-    "VIR_DOMAIN_IOTHREAD_POLL_SHRINK": ("UINT", "a non-negative divisor, 0 for the default"),
+    # Documented since 9.3 as "UINT or since 9.3.0 ULLONG" (two types).
+    "VIR_DOMAIN_IOTHREAD_POLL_GROW": ("UINT", "what every libvirt since 4.10 accepts"),
+    "VIR_DOMAIN_IOTHREAD_POLL_SHRINK": ("UINT", "what every libvirt since 4.10 accepts"),
     "VIR_DOMAIN_SAVE_PARAM_FILE": ("STRING", "a file path"),
     "VIR_DOMAIN_SAVE_PARAM_DXML": ("STRING", "domain XML"),
     "VIR_DOMAIN_SAVE_PARAM_IMAGE_FORMAT": ("STRING", "a format name (raw, zstd, ...)"),
 }
 
 
-def family_of(name: str) -> Optional[str]:
-    for family, prefix, _ in FAMILIES:
-        if name.startswith(prefix):
-            return family
-    return None
-
-
 def fill_undocumented(api: Api) -> None:
-    """Type the family fields the descriptions leave untyped (UNDOCUMENTED)."""
+    """Type the family fields the descriptions leave untyped (UNDOCUMENTED);
+    one whose description does state a single type keeps it."""
     for name, (kind, reason) in UNDOCUMENTED.items():
         macro = api.macros.get(name)
         if macro is not None and macro.string is not None and macro.typed_param is None:
@@ -121,7 +116,7 @@ def emit_module(api: Api) -> str:
         lines = ["", "# %s* (%s)" % (prefix, functions), "%s = {" % family]
         for field, kind, macro in rows:
             if macro.typed_param_reason:
-                lines.append("    # untyped by its doc: %s" % macro.typed_param_reason)
+                lines.append("    # not typed by its doc; generator: %s" % macro.typed_param_reason)
             lines.append("    %s: %s,  # %s%s" % (json.dumps(field),
                 kind, macro.name, ", repeatable" if macro.repeatable else ""))
         lines.append("}")
