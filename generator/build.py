@@ -13,7 +13,7 @@ import subprocess
 import sys
 from typing import Dict, Optional, Tuple
 
-from . import emit_cdef, emit_enums, emit_libvirtmod, emit_python
+from . import emit_cdef, emit_enums, emit_functions, emit_libvirtmod, emit_python
 from .annotate import annotate
 from .model import Api, Version, parse_version
 from .parse import load_api
@@ -113,7 +113,9 @@ def python_files(api: Api, mode: str) -> Dict[str, str]:
     files = {"_generated.py": emit_python.emit_module(api, "libvirt"),
              "_build_info.py": "\n".join(info) + "\n",
              # the enum classes' table (made on first access: __init__.py)
-             "_enums.py": emit_enums.emit_enum_table(api)}
+             "_enums.py": emit_enums.emit_enum_table(api),
+             # the C functions the hand-written modules call, with their versions
+             "_functions.py": emit_functions.emit_functions(api)}
     # libvirt_qemu, libvirt_lxc and libvirt_admin (top-level modules) import these.
     for module, name in (("libvirt-qemu", "qemu"), ("libvirt-lxc", "lxc"),
                          ("libvirt-admin", "admin")):
