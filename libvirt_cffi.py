@@ -13,7 +13,7 @@
 """
 
 import libvirt  # noqa: F401  (binds every function: fills _core.bound)
-from libvirt import _core
+from libvirt import _core, _functions
 from libvirt._build_info import BUILT_FOR_LIBVIRT as BUILT_FOR
 
 __all__ = ["function_available", "MODE", "RUNTIME_VERSION", "BUILT_FOR",
@@ -34,6 +34,9 @@ def function_available(name: str) -> bool:
     if not isinstance(name, str):
         raise TypeError("name must be str, not %s" % type(name).__name__)
     if name in _core.bound:
+        return _core.bound[name]
+    if name in _functions.FUNCTIONS:    # binding it checks its since-version
+        getattr(_functions, name)
         return _core.bound[name]
     for module in ("libvirt", "libvirt-qemu", "libvirt-lxc", "libvirt-admin"):
         try:

@@ -13,7 +13,8 @@ import subprocess
 import sys
 from typing import Dict, Optional, Tuple
 
-from . import emit_cdef, emit_enums, emit_libvirtmod, emit_python, typed_params
+from . import (emit_cdef, emit_enums, emit_functions, emit_libvirtmod, emit_python,
+               typed_params)
 from .annotate import annotate
 from .model import Api, Version, parse_version
 from .parse import load_api
@@ -115,7 +116,9 @@ def python_files(api: Api, mode: str) -> Dict[str, str]:
              # the enum classes' table (made on first access: __init__.py)
              "_enums.py": emit_enums.emit_enum_table(api),
              # the typed-parameter tables of the setters without a getter
-             "_param_types.py": typed_params.emit_module(api)}
+             "_param_types.py": typed_params.emit_module(api),
+             # the C functions the hand-written modules call, with their versions
+             "_functions.py": emit_functions.emit_functions(api)}
     # libvirt_qemu, libvirt_lxc and libvirt_admin (top-level modules) import these.
     for module, name in (("libvirt-qemu", "qemu"), ("libvirt-lxc", "lxc"),
                          ("libvirt-admin", "admin")):

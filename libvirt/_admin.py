@@ -21,15 +21,13 @@ from __future__ import annotations
 import ctypes           # GLib's type registry (about 2 ms to import)
 from operator import index as _index
 
-from . import _callbacks, _core, _events, _objects
+from . import _callbacks, _core, _events, _functions, _objects
 
 _ffi = _core.ffi
 
-_virAdmConnectOpen = _core.function("libvirt-admin", "virAdmConnectOpen", (2, 0, 0))
-_virAdmConnectRegisterCloseCallback = _core.function(
-    "libvirt-admin", "virAdmConnectRegisterCloseCallback", (2, 0, 0))
-_virAdmConnectUnregisterCloseCallback = _core.function(
-    "libvirt-admin", "virAdmConnectUnregisterCloseCallback", (2, 0, 0))
+_virAdmConnectOpen = _functions.virAdmConnectOpen
+_virAdmConnectRegisterCloseCallback = _functions.virAdmConnectRegisterCloseCallback
+_virAdmConnectUnregisterCloseCallback = _functions.virAdmConnectUnregisterCloseCallback
 
 _CLOSE_FUNC = "virAdmConnectCloseFunc"
 

@@ -7,14 +7,14 @@ fills in `result`, and returns 0 (or -1 to refuse)."""
 
 from __future__ import annotations
 
-from . import _callbacks, _core
+from . import _callbacks, _core, _functions
 from ._generated import virConnect
 
 __all__ = ["openAuth"]
 
 _ffi = _core.ffi
 _libvirt = _core.library("libvirt")
-_virConnectOpenAuth = _core.function("libvirt", "virConnectOpenAuth", (0, 4, 1))
+_virConnectOpenAuth = _functions.virConnectOpenAuth
 _strdup = _libvirt.strdup
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 
-from . import _core, _typedparams
+from . import _core, _functions, _typedparams
 from . import _param_types as _documented     # generated: libvirt's documented types
 from ._typedparams import _INT_P, _PARAMS, from_dict as _from_dict, to_dict as _to_dict
 
@@ -28,11 +28,6 @@ _free = _core._free
 _error = _core.error
 _cstr = _core.cstr
 _cstr_or_null = _core.cstr_or_null
-_function = _core.function
-
-
-def _f(name, since):
-    return _function("libvirt", name, since)
 
 
 # Integer arguments by their C type: refused (ArgumentRangeError, a
@@ -44,59 +39,57 @@ _size = _core.index_checker("size_t")
 _llong = _core.index_checker("long long")
 
 
-_virDomainGetConnect = _f("virDomainGetConnect", (0, 3, 0))
-_virNodeGetCPUMap = _f("virNodeGetCPUMap", (1, 0, 0))
-_virDomainGetInfo = _f("virDomainGetInfo", (0, 0, 3))
-_virTypedParamsClear = _f("virTypedParamsClear", (1, 0, 2))
-_virTypedParamsFree = _f("virTypedParamsFree", (1, 0, 2))
+_virDomainGetConnect = _functions.virDomainGetConnect
+_virNodeGetCPUMap = _functions.virNodeGetCPUMap
+_virDomainGetInfo = _functions.virDomainGetInfo
+_virTypedParamsClear = _functions.virTypedParamsClear
+_virTypedParamsFree = _functions.virTypedParamsFree
 
-_virDomainGetVcpus = _f("virDomainGetVcpus", (0, 1, 4))
-_virDomainGetVcpuPinInfo = _f("virDomainGetVcpuPinInfo", (0, 9, 3))
-_virDomainGetEmulatorPinInfo = _f("virDomainGetEmulatorPinInfo", (0, 10, 0))
-_virDomainPinVcpu = _f("virDomainPinVcpu", (0, 1, 4))
-_virDomainPinVcpuFlags = _f("virDomainPinVcpuFlags", (0, 9, 3))
-_virDomainPinEmulator = _f("virDomainPinEmulator", (0, 10, 0))
-_virDomainPinIOThread = _f("virDomainPinIOThread", (1, 2, 14))
-_virDomainGetIOThreadInfo = _f("virDomainGetIOThreadInfo", (1, 2, 14))
-_virDomainIOThreadInfoFree = _f("virDomainIOThreadInfoFree", (1, 2, 14))
-_virDomainSetIOThreadParams = _f("virDomainSetIOThreadParams", (4, 10, 0))
-_virDomainMemoryStats = _f("virDomainMemoryStats", (0, 7, 5))
-_virDomainBlockStats = _f("virDomainBlockStats", (0, 3, 2))
-_virDomainInterfaceStats = _f("virDomainInterfaceStats", (0, 3, 2))
-_virDomainGetCPUStats = _f("virDomainGetCPUStats", (0, 9, 10))
-_virDomainGetSchedulerType = _f("virDomainGetSchedulerType", (0, 2, 3))
-_virDomainGetSchedulerParameters = _f("virDomainGetSchedulerParameters", (0, 2, 3))
-_virDomainGetSchedulerParametersFlags = _f(
-    "virDomainGetSchedulerParametersFlags", (0, 9, 2))
-_virDomainSetSchedulerParameters = _f("virDomainSetSchedulerParameters", (0, 2, 3))
-_virDomainSetSchedulerParametersFlags = _f(
-    "virDomainSetSchedulerParametersFlags", (0, 9, 2))
-_virDomainGetBlockJobInfo = _f("virDomainGetBlockJobInfo", (0, 9, 4))
-_virDomainGetJobStats = _f("virDomainGetJobStats", (1, 0, 3))
-_virDomainGetSecurityLabel = _f("virDomainGetSecurityLabel", (0, 6, 1))
-_virDomainGetSecurityLabelList = _f("virDomainGetSecurityLabelList", (0, 10, 0))
-_virDomainGetTime = _f("virDomainGetTime", (1, 2, 5))
-_virDomainSetTime = _f("virDomainSetTime", (1, 2, 5))
-_virDomainGetDiskErrors = _f("virDomainGetDiskErrors", (0, 9, 10))
-_virDomainGetFSInfo = _f("virDomainGetFSInfo", (1, 2, 11))
-_virDomainFSInfoFree = _f("virDomainFSInfoFree", (1, 2, 11))
-_virDomainFSFreeze = _f("virDomainFSFreeze", (1, 2, 5))
-_virDomainFSThaw = _f("virDomainFSThaw", (1, 2, 5))
-_virDomainInterfaceAddresses = _f("virDomainInterfaceAddresses", (1, 2, 14))
-_virDomainInterfaceFree = _f("virDomainInterfaceFree", (1, 2, 14))
-_virDomainBlockPeek = _f("virDomainBlockPeek", (0, 4, 2))
-_virDomainMemoryPeek = _f("virDomainMemoryPeek", (0, 4, 2))
-_virDomainSendKey = _f("virDomainSendKey", (0, 9, 3))
-_virDomainAuthorizedSSHKeysGet = _f("virDomainAuthorizedSSHKeysGet", (6, 10, 0))
-_virDomainAuthorizedSSHKeysSet = _f("virDomainAuthorizedSSHKeysSet", (6, 10, 0))
-_virDomainGetMessages = _f("virDomainGetMessages", (7, 1, 0))
-_virDomainCreateWithFiles = _f("virDomainCreateWithFiles", (1, 1, 1))
-_virDomainFDAssociate = _f("virDomainFDAssociate", (9, 0, 0))
-_virDomainMigrate3 = _f("virDomainMigrate3", (1, 1, 0))
-_virDomainMigrateToURI3 = _f("virDomainMigrateToURI3", (1, 1, 0))
-_virDomainSaveParams = _f("virDomainSaveParams", (8, 4, 0))
-_virDomainBlockCopy = _f("virDomainBlockCopy", (1, 2, 8))
-_virDomainSetLaunchSecurityState = _f("virDomainSetLaunchSecurityState", (8, 0, 0))
+_virDomainGetVcpus = _functions.virDomainGetVcpus
+_virDomainGetVcpuPinInfo = _functions.virDomainGetVcpuPinInfo
+_virDomainGetEmulatorPinInfo = _functions.virDomainGetEmulatorPinInfo
+_virDomainPinVcpu = _functions.virDomainPinVcpu
+_virDomainPinVcpuFlags = _functions.virDomainPinVcpuFlags
+_virDomainPinEmulator = _functions.virDomainPinEmulator
+_virDomainPinIOThread = _functions.virDomainPinIOThread
+_virDomainGetIOThreadInfo = _functions.virDomainGetIOThreadInfo
+_virDomainIOThreadInfoFree = _functions.virDomainIOThreadInfoFree
+_virDomainSetIOThreadParams = _functions.virDomainSetIOThreadParams
+_virDomainMemoryStats = _functions.virDomainMemoryStats
+_virDomainBlockStats = _functions.virDomainBlockStats
+_virDomainInterfaceStats = _functions.virDomainInterfaceStats
+_virDomainGetCPUStats = _functions.virDomainGetCPUStats
+_virDomainGetSchedulerType = _functions.virDomainGetSchedulerType
+_virDomainGetSchedulerParameters = _functions.virDomainGetSchedulerParameters
+_virDomainGetSchedulerParametersFlags = _functions.virDomainGetSchedulerParametersFlags
+_virDomainSetSchedulerParameters = _functions.virDomainSetSchedulerParameters
+_virDomainSetSchedulerParametersFlags = _functions.virDomainSetSchedulerParametersFlags
+_virDomainGetBlockJobInfo = _functions.virDomainGetBlockJobInfo
+_virDomainGetJobStats = _functions.virDomainGetJobStats
+_virDomainGetSecurityLabel = _functions.virDomainGetSecurityLabel
+_virDomainGetSecurityLabelList = _functions.virDomainGetSecurityLabelList
+_virDomainGetTime = _functions.virDomainGetTime
+_virDomainSetTime = _functions.virDomainSetTime
+_virDomainGetDiskErrors = _functions.virDomainGetDiskErrors
+_virDomainGetFSInfo = _functions.virDomainGetFSInfo
+_virDomainFSInfoFree = _functions.virDomainFSInfoFree
+_virDomainFSFreeze = _functions.virDomainFSFreeze
+_virDomainFSThaw = _functions.virDomainFSThaw
+_virDomainInterfaceAddresses = _functions.virDomainInterfaceAddresses
+_virDomainInterfaceFree = _functions.virDomainInterfaceFree
+_virDomainBlockPeek = _functions.virDomainBlockPeek
+_virDomainMemoryPeek = _functions.virDomainMemoryPeek
+_virDomainSendKey = _functions.virDomainSendKey
+_virDomainAuthorizedSSHKeysGet = _functions.virDomainAuthorizedSSHKeysGet
+_virDomainAuthorizedSSHKeysSet = _functions.virDomainAuthorizedSSHKeysSet
+_virDomainGetMessages = _functions.virDomainGetMessages
+_virDomainCreateWithFiles = _functions.virDomainCreateWithFiles
+_virDomainFDAssociate = _functions.virDomainFDAssociate
+_virDomainMigrate3 = _functions.virDomainMigrate3
+_virDomainMigrateToURI3 = _functions.virDomainMigrateToURI3
+_virDomainSaveParams = _functions.virDomainSaveParams
+_virDomainBlockCopy = _functions.virDomainBlockCopy
+_virDomainSetLaunchSecurityState = _functions.virDomainSetLaunchSecurityState
 
 # libvirt-python's keys for virDomainMemoryStatTags (others are left out).
 _MEMORY_STAT_KEYS = {

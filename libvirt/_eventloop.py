@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from _thread import allocate_lock  # threading costs milliseconds of import time
 
-from . import _callbacks, _core
+from . import _callbacks, _core, _functions
 
 __all__ = ["virEventRegisterImpl", "virEventAddHandle", "virEventAddTimeout",
            "virEventInvokeFreeCallback", "_eventInvokeHandleCallback",
@@ -21,9 +21,9 @@ __all__ = ["virEventRegisterImpl", "virEventAddHandle", "virEventAddTimeout",
 
 _ffi = _core.ffi
 _NULL = _ffi.NULL
-_virEventRegisterImpl = _core.function("libvirt", "virEventRegisterImpl", (0, 5, 0))
-_virEventAddHandle = _core.function("libvirt", "virEventAddHandle", (0, 9, 3))
-_virEventAddTimeout = _core.function("libvirt", "virEventAddTimeout", (0, 9, 3))
+_virEventRegisterImpl = _functions.virEventRegisterImpl
+_virEventAddHandle = _functions.virEventAddHandle
+_virEventAddTimeout = _functions.virEventAddTimeout
 
 # The six Python functions of the registered loop (libvirt allows one).
 _impl = None

@@ -16,45 +16,41 @@ from __future__ import annotations
 from _thread import allocate_lock  # threading costs milliseconds of import time
 from operator import index as _index
 
-from . import _callbacks, _core, _typedparams
+from . import _callbacks, _core, _functions, _typedparams
 
 _ffi = _core.ffi
 classes = _core.classes
 
 
-def _required(name, since):
-    return _core.function("libvirt", name, since)
-
-
 class _Family:
     """One kind of object with events: how to register for them."""
 
-    def __init__(self, cls, id_enum, register, since, attribute):
+    def __init__(self, cls, id_enum, register, attribute):
         self.cls = cls                  # the class of the object events are about
         self.id_enum = id_enum          # the enum type of its event IDs
         self.register_name = register
-        self.register = _required(register, since)
+        self.register = getattr(_functions, register)
         self.deregister_name = register.replace("RegisterAny", "DeregisterAny")
-        self.deregister = _required(self.deregister_name, since)
+        self.deregister = getattr(_functions, self.deregister_name)
         self.generic_type = "virConnect%sEventGenericCallback" % cls[3:]
         self.attribute = attribute      # libvirt-python's dict of callback IDs
 
 
 _FAMILIES = {
     "virDomain": _Family("virDomain", "virDomainEventID",
-                         "virConnectDomainEventRegisterAny", (0, 8, 0),
+                         "virConnectDomainEventRegisterAny",
                          "domainEventCallbackID"),
     "virNetwork": _Family("virNetwork", "virNetworkEventID",
-                          "virConnectNetworkEventRegisterAny", (1, 2, 1),
+                          "virConnectNetworkEventRegisterAny",
                           "networkEventCallbackID"),
     "virStoragePool": _Family("virStoragePool", "virStoragePoolEventID",
-                              "virConnectStoragePoolEventRegisterAny", (2, 0, 0),
+                              "virConnectStoragePoolEventRegisterAny",
                               "storagePoolEventCallbackID"),
     "virNodeDevice": _Family("virNodeDevice", "virNodeDeviceEventID",
-                             "virConnectNodeDeviceEventRegisterAny", (2, 2, 0),
+                             "virConnectNodeDeviceEventRegisterAny",
                              "nodeDeviceEventCallbackID"),
     "virSecret": _Family("virSecret", "virSecretEventID",
-                         "virConnectSecretEventRegisterAny", (3, 0, 0),
+                         "virConnectSecretEventRegisterAny",
                          "secretEventCallbackID"),
 }
 
@@ -85,7 +81,7 @@ def _lend(cls_name):
     reference, since libvirt frees the object when the callback returns."""
     lender = _lenders.get(cls_name)
     if lender is None:
-        ref = _core.function("libvirt", cls_name + "Ref", (0, 6, 0))
+        ref = getattr(_functions, cls_name + "Ref")
         cls = classes[cls_name]
 
         def lender(conn, pointer):
@@ -228,10 +224,10 @@ def _deregister(conn, family_name, callback_id):
     return ret
 
 
-_virConnectRegisterCloseCallback = _required("virConnectRegisterCloseCallback", (0, 10, 0))
-_virConnectUnregisterCloseCallback = _required("virConnectUnregisterCloseCallback", (0, 10, 0))
-_virConnectDomainEventRegister = _required("virConnectDomainEventRegister", (0, 5, 0))
-_virConnectDomainEventDeregister = _required("virConnectDomainEventDeregister", (0, 5, 0))
+_virConnectRegisterCloseCallback = _functions.virConnectRegisterCloseCallback
+_virConnectUnregisterCloseCallback = _functions.virConnectUnregisterCloseCallback
+_virConnectDomainEventRegister = _functions.virConnectDomainEventRegister
+_virConnectDomainEventDeregister = _functions.virConnectDomainEventDeregister
 
 
 def _lifecycle_callback():

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from _thread import allocate_lock  # threading costs milliseconds of import time
 
-from . import _core
+from . import _core, _functions
 
 __all__ = ["getVersion", "virGetLastError", "registerErrorHandler"]
 
 _ffi = _core.ffi
-_virGetVersion = _core.function("libvirt", "virGetVersion", (0, 0, 1))
-_virSetErrorFunc = _core.function("libvirt", "virSetErrorFunc", (0, 1, 0))
+_virGetVersion = _functions.virGetVersion
+_virSetErrorFunc = _functions.virSetErrorFunc
 
 
 def getVersion(name=None):

@@ -8,7 +8,7 @@ allocated for the caller even when a conversion fails half-way."""
 
 from __future__ import annotations
 
-from . import _core, _typedparams
+from . import _core, _functions, _typedparams
 from . import _param_types as _documented     # generated: libvirt's documented types
 
 _ffi = _core.ffi
@@ -18,30 +18,26 @@ _string = _core._string
 _classes = _core.classes
 
 
-def _fn(name, since):
-    return _core.function("libvirt", name, since)
-
-
-_virNodeGetCPUStats = _fn("virNodeGetCPUStats", (0, 9, 3))
-_virNodeGetMemoryStats = _fn("virNodeGetMemoryStats", (0, 9, 3))
-_virNodeGetCellsFreeMemory = _fn("virNodeGetCellsFreeMemory", (0, 3, 3))
-_virNodeGetFreePages = _fn("virNodeGetFreePages", (1, 2, 6))
-_virNodeAllocPages = _fn("virNodeAllocPages", (1, 2, 9))
-_virNodeGetCPUMap = _fn("virNodeGetCPUMap", (1, 0, 0))
-_virConnectGetCPUModelNames = _fn("virConnectGetCPUModelNames", (1, 1, 3))
-_virConnectBaselineCPU = _fn("virConnectBaselineCPU", (0, 7, 7))
-_virConnectBaselineHypervisorCPU = _fn("virConnectBaselineHypervisorCPU", (4, 4, 0))
-_virConnectGetAllDomainStats = _fn("virConnectGetAllDomainStats", (1, 2, 8))
-_virDomainListGetStats = _fn("virDomainListGetStats", (1, 2, 8))
-_virDomainStatsRecordListFree = _fn("virDomainStatsRecordListFree", (1, 2, 8))
-_virDomainRef = _fn("virDomainRef", (0, 6, 0))
-_virConnectSetIdentity = _fn("virConnectSetIdentity", (5, 8, 0))
-_virDomainRestoreParams = _fn("virDomainRestoreParams", (8, 4, 0))
-_virDomainCreateXMLWithFiles = _fn("virDomainCreateXMLWithFiles", (1, 1, 1))
-_virNetworkGetDHCPLeases = _fn("virNetworkGetDHCPLeases", (1, 2, 6))
-_virNetworkDHCPLeaseFree = _fn("virNetworkDHCPLeaseFree", (1, 2, 6))
-_virSecretGetValue = _fn("virSecretGetValue", (0, 7, 1))
-_virSecretSetValue = _fn("virSecretSetValue", (0, 7, 1))
+_virNodeGetCPUStats = _functions.virNodeGetCPUStats
+_virNodeGetMemoryStats = _functions.virNodeGetMemoryStats
+_virNodeGetCellsFreeMemory = _functions.virNodeGetCellsFreeMemory
+_virNodeGetFreePages = _functions.virNodeGetFreePages
+_virNodeAllocPages = _functions.virNodeAllocPages
+_virNodeGetCPUMap = _functions.virNodeGetCPUMap
+_virConnectGetCPUModelNames = _functions.virConnectGetCPUModelNames
+_virConnectBaselineCPU = _functions.virConnectBaselineCPU
+_virConnectBaselineHypervisorCPU = _functions.virConnectBaselineHypervisorCPU
+_virConnectGetAllDomainStats = _functions.virConnectGetAllDomainStats
+_virDomainListGetStats = _functions.virDomainListGetStats
+_virDomainStatsRecordListFree = _functions.virDomainStatsRecordListFree
+_virDomainRef = _functions.virDomainRef
+_virConnectSetIdentity = _functions.virConnectSetIdentity
+_virDomainRestoreParams = _functions.virDomainRestoreParams
+_virDomainCreateXMLWithFiles = _functions.virDomainCreateXMLWithFiles
+_virNetworkGetDHCPLeases = _functions.virNetworkGetDHCPLeases
+_virNetworkDHCPLeaseFree = _functions.virNetworkDHCPLeaseFree
+_virSecretGetValue = _functions.virSecretGetValue
+_virSecretSetValue = _functions.virSecretSetValue
 
 
 # --- argument conversions -------------------------------------------------------

@@ -6,7 +6,7 @@ functions."""
 
 from __future__ import annotations
 
-from . import _core
+from . import _core, _functions
 from ._domain_extra import DomainExtra
 from ._events import ConnectionEvents
 from ._host_extra import ConnectionExtra, NetworkExtra, SecretExtra
@@ -145,8 +145,7 @@ class ConnectionChild(_Handle):
         return self._conn
 
 
-_virDomainRevertToSnapshot = _core.function(
-    "libvirt", "virDomainRevertToSnapshot", (0, 8, 0))
+_virDomainRevertToSnapshot = _functions.virDomainRevertToSnapshot
 
 
 class Domain(ConnectionChild, DomainExtra):
@@ -238,8 +237,8 @@ class NetworkChild(_MadeFromObject):
         return self._parent
 
 
-_virNodeGetInfo = _core.function("libvirt", "virNodeGetInfo", (0, 1, 0))
-_virConnGetLastError = _core.function("libvirt", "virConnGetLastError", (0, 1, 0))
+_virNodeGetInfo = _functions.virNodeGetInfo
+_virConnGetLastError = _functions.virConnGetLastError
 _T_virNodeInfo_p = _ffi.typeof("virNodeInfo *")
 
 

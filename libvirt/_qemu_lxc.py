@@ -7,21 +7,17 @@ from __future__ import annotations
 import fcntl
 import os
 
-from . import _callbacks, _core, _events
+from . import _callbacks, _core, _events, _functions
 
 _ffi = _core.ffi
 _NULL = _core.NULL
 _free = _core._free
 _classes = _core.classes
 
-_virConnectDomainQemuMonitorEventRegister = _core.function(
-    "libvirt-qemu", "virConnectDomainQemuMonitorEventRegister", (1, 2, 3))
-_virConnectDomainQemuMonitorEventDeregister = _core.function(
-    "libvirt-qemu", "virConnectDomainQemuMonitorEventDeregister", (1, 2, 3))
-_virDomainQemuMonitorCommandWithFiles = _core.function(
-    "libvirt-qemu", "virDomainQemuMonitorCommandWithFiles", (8, 2, 0))
-_virDomainLxcOpenNamespace = _core.function(
-    "libvirt-lxc", "virDomainLxcOpenNamespace", (1, 0, 2))
+_virConnectDomainQemuMonitorEventRegister = _functions.virConnectDomainQemuMonitorEventRegister
+_virConnectDomainQemuMonitorEventDeregister = _functions.virConnectDomainQemuMonitorEventDeregister
+_virDomainQemuMonitorCommandWithFiles = _functions.virDomainQemuMonitorCommandWithFiles
+_virDomainLxcOpenNamespace = _functions.virDomainLxcOpenNamespace
 
 _MONITOR_EVENT = "virConnectDomainQemuMonitorEventCallback"
 

@@ -5,14 +5,13 @@ would block; -3 from recvFlags: a hole comes next)."""
 
 from __future__ import annotations
 
-from . import _callbacks, _core
+from . import _callbacks, _core, _functions
 
 _ffi = _core.ffi
-_virStreamSend = _core.function("libvirt", "virStreamSend", (0, 7, 2))
-_virStreamRecv = _core.function("libvirt", "virStreamRecv", (0, 7, 2))
-_virStreamRecvFlags = _core.function("libvirt", "virStreamRecvFlags", (3, 4, 0))
-_virStreamEventAddCallback = _core.function(
-    "libvirt", "virStreamEventAddCallback", (0, 7, 2))
+_virStreamSend = _functions.virStreamSend
+_virStreamRecv = _functions.virStreamRecv
+_virStreamRecvFlags = _functions.virStreamRecvFlags
+_virStreamEventAddCallback = _functions.virStreamEventAddCallback
 
 # Bytes per chunk of the *All loops: the payload of one stream packet.
 CHUNK = 262120

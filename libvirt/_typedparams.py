@@ -11,15 +11,14 @@ from __future__ import annotations
 import struct
 import sys
 
-from . import _core
+from . import _core, _functions
 
 _ffi = _core.ffi
-_libvirt = _core.library("libvirt")
 _string = _ffi.string
 _buffer = _ffi.buffer
 _cast = _ffi.cast
-_virTypedParamsClear = _libvirt.virTypedParamsClear
-_virTypedParamsFree = _libvirt.virTypedParamsFree
+_virTypedParamsClear = _functions.virTypedParamsClear
+_virTypedParamsFree = _functions.virTypedParamsFree
 _NULL = _ffi.NULL
 # Types resolved once: ffi.new and ffi.cast with a string parse it each time.
 _INT_P = _ffi.typeof("int *")
