@@ -105,11 +105,11 @@ def test_only_what_libvirt_python_implements_in_python_is_left_out(api):
 
 
 def test_the_emitter_on_the_generators_fixture_api():
-    from generator import build
+    from generator import emitters
     fixture = os.path.join(ROOT, "tests", "fixtures", "mini-api.xml")
     model = load_api(files={"libvirt": fixture}, project_dir=None)
     annotate(model)
-    files = build.python_files(model, "abi")
+    files = emitters.python_files(model, "abi")
     assert "_libvirtmod.py" in files and "_libvirtmod_qemu.py" not in files
     source = files["_libvirtmod.py"]
     assert source == emit_libvirtmod.emit_libvirtmod(model, "libvirt")   # deterministic
