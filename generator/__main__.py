@@ -21,10 +21,10 @@ import time
 from . import emit_cdef, emit_python, emitters, export
 from .annotate import annotate
 from .build import target_version
-from .model import parse_version
+from .model import Status, parse_version
 from .parse import ApiNotFound, load_api
 
-STATUS_ORDER = ["generated", "handwritten", "pending", "omitted", "unsupported"]
+STATUS_ORDER = list(Status)
 
 
 def report(api, out=None, since=None) -> None:

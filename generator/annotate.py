@@ -10,7 +10,8 @@ import re
 from typing import Dict, List, Optional
 
 from . import names, nullability
-from .model import Api, ArgBinding, Binding, Function, PyClass
+from .model import (Api, ArgBinding, ArgKind, Binding, ErrorConvention, Function,
+                    PyClass, ReturnKind, Status)
 
 # Integer C types the binding passes straight through cffi (which range-checks).
 INT_TYPES = {"int", "unsigned int", "long", "unsigned long", "long long",
@@ -186,39 +187,39 @@ def bind(api: Api, function: Function, known: set) -> Binding:
     pymodule = PY_MODULES.get(function.module, function.module)
     for pattern, reason in OMITTED_PATTERNS:
         if pattern.match(function.name):
-            return Binding("omitted", reason, pymodule=pymodule)
+            return Binding(Status.OMITTED, reason, pymodule=pymodule)
     if function.handwritten and function.file == "python":
         # Python-only: libvirt-python's own function around libvirt's.
-        return Binding("handwritten", function.handwritten, pymodule=pymodule,
+        return Binding(Status.HANDWRITTEN, function.handwritten, pymodule=pymodule,
                        cls=function.cls, pyname=function.pyname or function.name)
     missing = unknown_types(api, [function.ret.type] + [a.type for a in function.args],
                             known)
     if missing:
-        return Binding("unsupported", "unknown type %s" % ", ".join(missing),
+        return Binding(Status.UNSUPPORTED, "unknown type %s" % ", ".join(missing),
                        pymodule=pymodule)
     cls, index = names.owner(function.name, [a.type for a in function.args])
     if function.module in MODULE_FUNCTIONS_ONLY:
         cls, index = None, -1
     if cls and function.name == cls + "Free":
-        return Binding("omitted", _FREE, pymodule=pymodule, cls=cls)
+        return Binding(Status.OMITTED, _FREE, pymodule=pymodule, cls=cls)
     cls = function.cls or cls
     pyname = function.pyname or names.method_name(function.name, cls)
-    binding = Binding("generated", pymodule=pymodule, cls=cls, pyname=pyname,
+    binding = Binding(Status.GENERATED, pymodule=pymodule, cls=cls, pyname=pyname,
                       releases_self=function.name in RELEASES_HANDLE,
                       none_on_failure=function.name in NONE_ON_FAILURE)
     if function.handwritten:
-        binding.status = "handwritten"
+        binding.status = Status.HANDWRITTEN
         binding.reason = function.handwritten
         return binding
     if function.name in NOT_MECHANICAL:
-        binding.status = "pending"
+        binding.status = Status.PENDING
         binding.reason = NOT_MECHANICAL[function.name]
         return binding
     try:
         _bind_args(api, function, binding, index)
         _bind_return(api, function, binding)
     except _Unsupported as why:
-        binding.status = "pending"
+        binding.status = Status.PENDING
         binding.reason = str(why)
         binding.args = []
     return binding
@@ -271,68 +272,68 @@ def _bind_args(api: Api, function: Function, binding: Binding,
         following = args[position + 1] if position + 1 < len(args) else None
         previous = args[position - 1] if position else None
         if position == index:
-            bound.append(ArgBinding(arg.name, "self", ctype, binding.cls))
+            bound.append(ArgBinding(arg.name, ArgKind.SELF, ctype, binding.cls))
             continue
         cls = names.handle_class(arg.type)
         if cls:
-            bound.append(ArgBinding(arg.name, "handle", ctype, cls,
+            bound.append(ArgBinding(arg.name, ArgKind.HANDLE, ctype, cls,
                                     **_nullable(arg, function)))
         elif ctype in INT_TYPES:
-            bound.append(ArgBinding(arg.name, "int", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.INT, ctype))
         elif ctype == "double":
-            bound.append(ArgBinding(arg.name, "double", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.DOUBLE, ctype))
         elif arg.type == "const char *":
-            bound.append(ArgBinding(arg.name, "str", ctype,
+            bound.append(ArgBinding(arg.name, ArgKind.STR, ctype,
                                     **_nullable(arg, function)))
         elif arg.type == "const unsigned char *" and arg.name == "uuid":
-            bound.append(ArgBinding(arg.name, "uuid", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.UUID, ctype))
         elif arg.type == "unsigned char *" and function.name.endswith("GetUUID"):
-            bound.append(ArgBinding(arg.name, "out-uuid", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_UUID, ctype))
         elif arg.type == "char *" and function.name.endswith("GetUUIDString"):
-            bound.append(ArgBinding(arg.name, "out-uuidstr", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_UUIDSTR, ctype))
         elif arg.type == "char **" and not _is_capacity(following) \
                 and _is_single_out(arg, previous, following) and function.ret.type == "int":
-            bound.append(ArgBinding(arg.name, "out-str", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_STR, ctype))
         elif arg.type in ("char ** const", "char **") and _is_capacity(following):
-            bound.append(ArgBinding(arg.name, "out-names", ctype))
-            bound.append(ArgBinding(following.name, "capacity", following.type))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_NAMES, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.CAPACITY, following.type))
             skip_next = True
         elif arg.type == "int *" and arg.name == "ids" and _is_capacity(following):
-            bound.append(ArgBinding(arg.name, "out-ids", ctype))
-            bound.append(ArgBinding(following.name, "capacity", following.type))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_IDS, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.CAPACITY, following.type))
             skip_next = True
         elif ctype == "virTypedParameterPtr" and _is_count(following, pointer=True):
             # libvirt fills an array the caller sizes: ask for the count first
-            bound.append(ArgBinding(arg.name, "out-params", ctype))
-            bound.append(ArgBinding(following.name, "params-count", following.type))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_PARAMS, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.PARAMS_COUNT, following.type))
             skip_next = True
         elif ctype == "virTypedParameterPtr *" and _is_count(following, pointer=True):
-            bound.append(ArgBinding(arg.name, "out-params-alloc", ctype))
-            bound.append(ArgBinding(following.name, "params-count", following.type))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_PARAMS_ALLOC, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.PARAMS_COUNT, following.type))
             skip_next = True
         elif ctype == "virTypedParameterPtr" and _is_count(following, pointer=False):
-            bound.append(ArgBinding("params", "in-params", ctype))
-            bound.append(ArgBinding(following.name, "params-count", following.type))
+            bound.append(ArgBinding("params", ArgKind.IN_PARAMS, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.PARAMS_COUNT, following.type))
             binding.types_function = _types_function(api, function)
             skip_next = True
         elif ctype.endswith("**") and names.handle_class(ctype[:-2].strip()):
-            bound.append(ArgBinding(arg.name, "out-handles", ctype,
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_HANDLES, ctype,
                                     names.handle_class(ctype[:-2].strip())))
         elif (ctype.endswith("*") and _base(ctype[:-1]) in INT_TYPES | {"double"}
               and _is_single_out(arg, previous, following)):
-            bound.append(ArgBinding(arg.name, "out-int", _base(ctype[:-1])))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_INT, _base(ctype[:-1])))
         elif _struct_fields(api, arg.type) and _is_single_out(arg, previous, following) \
                 and (following is None or following.name == "flags"):
             struct = _struct_fields(api, arg.type)
-            bound.append(ArgBinding(arg.name, "out-struct", struct.name))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_STRUCT, struct.name))
         else:
             raise _Unsupported("argument %s of type '%s'" % (arg.name, arg.type))
         if (arg.name == "flags" or _is_optional(arg.info)) \
                 and function.module in DEFAULTS_MODULES:
             last = bound[-1]
-            if last.kind == "int":
+            if last.kind == ArgKind.INT:
                 last.default = "0"
-            elif last.kind in ("str", "handle") and last.nullable:
+            elif last.kind in (ArgKind.STR, ArgKind.HANDLE) and last.nullable:
                 last.default = "None"
     for arg in bound:
         arg.c_name = arg.name
@@ -396,23 +397,26 @@ def _is_single_out(arg, previous, following) -> bool:
 def _bind_return(api: Api, function: Function, binding: Binding) -> None:
     ret = function.ret
     rtype = ret.type
-    outs = [a for a in binding.args if a.kind.startswith("out-")]
-    params = [a for a in outs if a.kind in ("out-params", "out-params-alloc")]
+    outs = binding.outs()
+    params = [a for a in outs
+              if a.kind in (ArgKind.OUT_PARAMS, ArgKind.OUT_PARAMS_ALLOC)]
     if params:
         if len(outs) != 1 or rtype != "int":
             raise _Unsupported("typed parameters together with other out-parameters")
-        binding.errors = "minus-one"
-        binding.ret_kind = "params"
+        binding.errors = ErrorConvention.MINUS_ONE
+        binding.ret_kind = ReturnKind.PARAMS
         return
-    lists = [a for a in outs if a.kind in ("out-names", "out-ids", "out-handles")]
+    lists = [a for a in outs
+             if a.kind in (ArgKind.OUT_NAMES, ArgKind.OUT_IDS, ArgKind.OUT_HANDLES)]
     if lists:
         if len(outs) != 1 or rtype != "int":
             raise _Unsupported("list together with other out-parameters")
-        binding.errors = "minus-one"
+        binding.errors = ErrorConvention.MINUS_ONE
         out = lists[0]
-        binding.ret_kind = {"out-names": "names", "out-ids": "ids",
-                            "out-handles": "handles"}[out.kind]
-        if out.kind == "out-handles":
+        binding.ret_kind = {ArgKind.OUT_NAMES: ReturnKind.NAMES,
+                            ArgKind.OUT_IDS: ReturnKind.IDS,
+                            ArgKind.OUT_HANDLES: ReturnKind.HANDLES}[out.kind]
+        if out.kind == ArgKind.OUT_HANDLES:
             binding.ret_cls = out.cls
             binding.parent = names.parent_expression(binding.cls, out.cls)
         else:
@@ -421,50 +425,50 @@ def _bind_return(api: Api, function: Function, binding: Binding) -> None:
     if outs:
         if rtype != "int":
             raise _Unsupported("out-parameters with a '%s' return" % rtype)
-        binding.errors = "minus-one"
-        binding.ret_kind = "value" if len(outs) == 1 and outs[0].kind != "out-struct" \
-            else "list"
+        binding.errors = ErrorConvention.MINUS_ONE
+        binding.ret_kind = ReturnKind.VALUE \
+            if len(outs) == 1 and outs[0].kind != ArgKind.OUT_STRUCT else ReturnKind.LIST
         return
     if rtype == "void":
-        binding.ret_kind = "void"
+        binding.ret_kind = ReturnKind.VOID
     elif _base(rtype) in INT_TYPES:
-        binding.ret_kind = "int"
+        binding.ret_kind = ReturnKind.INT
         if function.name in RETURN_NONE_ON_NULL:
-            binding.errors = "none"
+            binding.errors = ErrorConvention.NONE
             if rtype == "unsigned int":
-                binding.ret_kind = "uint-as-int"   # libvirt-python shows -1
+                binding.ret_kind = ReturnKind.UINT_AS_INT   # libvirt-python shows -1
         elif function.name in ZERO_ON_ERROR:
-            binding.errors = "zero-with-error"
+            binding.errors = ErrorConvention.ZERO_WITH_ERROR
         elif rtype.startswith("unsigned"):
-            binding.errors = "minus-one-unsigned"
+            binding.errors = ErrorConvention.MINUS_ONE_UNSIGNED
         else:
-            binding.errors = "minus-one"
+            binding.errors = ErrorConvention.MINUS_ONE
     elif rtype == "double":
-        binding.ret_kind = "double"
+        binding.ret_kind = ReturnKind.DOUBLE
     elif rtype == "const char *":
-        binding.ret_kind = "str"
-        binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
-            else "null"
+        binding.ret_kind = ReturnKind.STR
+        binding.errors = ErrorConvention.NULL_IS_NONE \
+            if function.name in RETURN_NONE_ON_NULL else ErrorConvention.NULL
     elif rtype == "char *":
-        binding.ret_kind = "str-free"
-        binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
-            else "null"
+        binding.ret_kind = ReturnKind.STR_FREE
+        binding.errors = ErrorConvention.NULL_IS_NONE \
+            if function.name in RETURN_NONE_ON_NULL else ErrorConvention.NULL
     elif names.handle_class(rtype) or _base(rtype) == "virConnectPtr":
         cls = names.handle_class(rtype)
-        binding.ret_kind = "handle"
+        binding.ret_kind = ReturnKind.HANDLE
         binding.ret_cls = cls
         binding.parent = names.parent_expression(binding.cls, cls)
         parent_cls = names.PARENT_CLASS.get(cls, "virConnect")
         holders = [a.name for a in binding.args
-                   if a.kind == "handle" and a.cls == parent_cls]
+                   if a.kind == ArgKind.HANDLE and a.cls == parent_cls]
         if holders:
             # An object made on another connection than self's (a migrated
             # domain on dconn) belongs to that connection.
             binding.parent = holders[0]
         elif binding.cls is None and binding.parent:
             binding.parent = "None"     # a module function with no parent
-        binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
-            else "null"
+        binding.errors = ErrorConvention.NULL_IS_NONE \
+            if function.name in RETURN_NONE_ON_NULL else ErrorConvention.NULL
     else:
         raise _Unsupported("return type '%s'" % rtype)
 

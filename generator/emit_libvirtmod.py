@@ -25,7 +25,7 @@ from __future__ import annotations
 import textwrap
 from typing import Dict, List, Optional
 
-from .model import Api, Function
+from .model import Api, ArgKind, ErrorConvention, Function, ReturnKind
 
 # The Python module of each API module, and the libvirtmod module it gets.
 LIBVIRTMOD_NAMES = {"libvirt": "libvirtmod", "libvirt_qemu": "libvirtmod_qemu",
@@ -91,7 +91,7 @@ def bound_functions(api: Api, pymodule: str) -> List[Function]:
     """The functions of one Python module that its libvirtmod offers."""
     return sorted((f for f in api.functions.values()
                    if f.binding and f.binding.pymodule == pymodule
-                   and f.binding.status in ("generated", "handwritten")
+                   and f.binding.status.bound
                    and f.name not in PYTHON_ONLY), key=libvirtmod_name)
 
 
@@ -111,14 +111,14 @@ def failure_value(function: Function) -> Optional[str]:
         if result == "int" or (result == "None" and function.ret.type == "int"):
             return "-1"
         return "None"
-    if b.errors == "none":
+    if b.errors == ErrorConvention.NONE:
         return None
-    if b.ret_kind in ("int", "uint-as-int"):
-        return "0" if b.errors == "zero-with-error" else "-1"
-    if b.ret_kind == "value":
-        outs = [a for a in b.args if a.kind.startswith("out-")]
-        if outs and outs[0].kind == "out-int" and function.name not in NONE_ON_FAILURE:
-            return "-1"
+    if b.ret_kind.libvirtmod_int:
+        return b.errors.failure_int
+    if b.ret_kind == ReturnKind.VALUE:
+        outs = b.outs()
+        if outs and outs[0].kind == ArgKind.OUT_INT and function.name not in NONE_ON_FAILURE:
+            return b.errors.failure_int
     return "None"
 
 
@@ -158,7 +158,7 @@ def emit_libvirtmod(api: Api, pymodule: str) -> str:
             if cls.pymodule != pymodule:
                 continue        # libvirt_admin's: libvirt-python has no such module
             free = api.functions.get(cls.free) if cls.free else None
-            if free is not None and free.binding.status not in ("generated", "handwritten"):
+            if free is not None and not free.binding.status.bound:
                 out.append("%s = _rt.freer(%r, %r)" % (free.name, free.name, free.version))
                 names.append(free.name)
             out.append("%s_pointer = _rt.pointer" % cls.name)
@@ -189,7 +189,7 @@ def _emit_generated(function: Function, name: str) -> str:
     params: List[str] = []
     call_args: List[str] = []
     for arg in b.args:
-        if arg.kind in ("capacity", "params-count") or arg.kind.startswith("out-"):
+        if arg.kind in ("capacity", "params-count") or arg.kind.is_out:
             continue
         params.append(arg.name)
         if arg.kind == "self":

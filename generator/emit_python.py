@@ -216,7 +216,7 @@ def _signature(binding: Binding, method: bool) -> str:
     params = ["self"] if method else []
     visible = [a for a in binding.args
                if a.kind not in ("self", "capacity", "params-count")
-               and not a.kind.startswith("out-")]
+               and not a.kind.is_out]
     # A default may only be followed by defaults.
     seen_required = False
     rendered: List[str] = []

@@ -28,7 +28,7 @@ from typing import Dict, List, Optional, Tuple
 from .annotate import DEFAULTS_MODULES, INT_TYPES, PY_MODULES
 from .emit_enums import enum_members
 from .emit_python import _constants
-from .model import Api, Function
+from .model import Api, ArgKind, Function, ReturnKind
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -204,26 +204,16 @@ def _generated_return(api: Api, function: Function) -> str:
     kind = b.ret_kind
     nullable = (b.errors == "null-is-none" and function.name in NONE_IS_A_RESULT) \
         or b.none_on_failure
-    if kind == "void":
+    if kind == ReturnKind.VOID:
         return "None"
-    if kind in ("int", "uint-as-int"):
-        result = "int"
-    elif kind == "double":
-        result = "float"
-    elif kind in ("str", "str-free"):
-        result = "str"
-    elif kind == "handle":
+    if kind.stub_type:
+        result = kind.stub_type
+    elif kind == ReturnKind.HANDLE:
         result = b.ret_cls
-    elif kind == "names":
-        result = "list[str]"
-    elif kind == "ids":
-        result = "list[int]"
-    elif kind == "handles":
+    elif kind == ReturnKind.HANDLES:
         result = "list[%s]" % b.ret_cls
-    elif kind == "params":
-        result = "dict[str, Any]"
     else:
-        outs = [a for a in b.args if a.kind.startswith("out-")]
+        outs = b.outs()
         types = [t for a in outs for t in _out_types(api, a)]
         result = types[0] if kind == "value" else "list[%s]" % _union(types)
     return _optional(result) if nullable else result
@@ -233,23 +223,10 @@ def _generated_args(b) -> List[Tuple[str, str, Optional[str]]]:
     """(name, type, default) of a generated function's Python arguments."""
     visible = [a for a in b.args
                if a.kind not in ("self", "capacity", "params-count")
-               and not a.kind.startswith("out-")]
+               and not a.kind.is_out]
     result = []
     for arg in visible:
-        if arg.kind == "int":
-            rendered = "int"
-        elif arg.kind == "double":
-            rendered = "float"
-        elif arg.kind == "str":
-            rendered = "str"
-        elif arg.kind == "handle":
-            rendered = arg.cls
-        elif arg.kind == "uuid":
-            rendered = "bytes"
-        elif arg.kind == "in-params":
-            rendered = "dict[str, Any]"
-        else:
-            rendered = "Any"
+        rendered = arg.cls if arg.kind == ArgKind.HANDLE else arg.kind.stub_type or "Any"
         if arg.nullable or arg.default == "None":
             rendered = _optional(rendered)
         result.append((arg.name, rendered, arg.default))
@@ -340,7 +317,7 @@ def _module_functions(api: Api, pymodule: str, cls: Optional[str]) -> List[Funct
     for function in sorted(api.functions.values(), key=lambda f: f.name):
         b = function.binding
         if b and b.pymodule == pymodule and b.cls == cls \
-                and b.status in ("generated", "handwritten"):
+                and b.status.bound:
             found.setdefault(b.pyname, function)
     return [found[name] for name in sorted(found)]
 

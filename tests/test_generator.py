@@ -190,3 +190,21 @@ def test_emitter_from_the_command_line(tmp_path):
         [sys.executable, "-m", "generator", "--emitter", "model-json", "--output", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, check=True)
     assert (tmp_path / "libvirt-model.json").exists()
+
+
+def test_kinds_statuses_and_conventions_are_declared(api):
+    from generator.model import ArgKind, ErrorConvention, ReturnKind, Status
+    for function in api.functions.values():
+        b = function.binding
+        assert type(b.status) is Status and type(b.ret_kind) is ReturnKind
+        assert type(b.errors) is ErrorConvention
+        for arg in b.args:
+            assert type(arg.kind) is ArgKind
+    # Each value is its string: comparisons and the JSON export see it.
+    assert ArgKind.OUT_INT == "out-int" and ArgKind("out-int") is ArgKind.OUT_INT
+    assert "%s %r" % (Status.OMITTED, ReturnKind.UINT_AS_INT) == "omitted 'uint-as-int'"
+    assert [k.value for k in ArgKind if k.is_out] == [
+        k.value for k in ArgKind if k.value.startswith("out-")]
+    assert {k.value for k in ArgKind if k.visible} == {
+        "int", "double", "str", "handle", "uuid", "in-params"}
+    assert {s.value for s in Status if s.bound} == {"generated", "handwritten"}
