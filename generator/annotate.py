@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple, Union
 
 from . import names, nullability
 from .model import (Api, ArgBinding, ArgKind, Binding, ErrorConvention, Function,
                     PyClass, ReturnKind, Status)
+from .parse import macro_int_values
 
 # Integer C types the binding passes straight through cffi (which range-checks).
 INT_TYPES = {"int", "unsigned int", "long", "unsigned long", "long long",
@@ -483,6 +484,34 @@ def _count_function(api: Api, function: Function) -> str:
         if candidate != name and candidate in api.functions:
             return candidate
     raise _Unsupported("no count function for a name list")
+
+
+def module_constants(api: Api, pymodule: str) -> List[Tuple[str, Union[int, str]]]:
+    """(name, value) of each constant of a Python module: its enum values,
+    integer macros and string macros, each group sorted by name."""
+    modules = {m for m, p in PY_MODULES.items() if p == pymodule}
+    constants: List[Tuple[str, Union[int, str]]] = []
+    # libvirt-python leaves out each enum's _LAST sentinel (its highest
+    # value): it changes with every release that extends the enum.
+    sentinels = set()
+    for values in api.enum_types().values():
+        highest = max(values, key=lambda v: (v.value, v.name))
+        if highest.name.endswith("_LAST"):
+            sentinels.add(highest.name)
+    for name in sorted(api.enums):
+        value = api.enums[name]
+        if value.module in modules and name not in sentinels:
+            constants.append((name, value.value))
+    macros = macro_int_values(api)
+    for name in sorted(macros):
+        macro = api.macros[name]
+        if macro.module in modules and name.startswith("VIR_") and name not in api.enums:
+            constants.append((name, macros[name]))
+    for name in sorted(api.macros):
+        macro = api.macros[name]
+        if macro.module in modules and macro.string is not None:
+            constants.append((name, macro.string))
+    return constants
 
 
 def summary(api: Api) -> Dict[str, int]:

@@ -188,9 +188,7 @@ def _emit_generated(function: Function, name: str) -> str:
     b = function.binding
     params: List[str] = []
     call_args: List[str] = []
-    for arg in b.args:
-        if arg.kind in ("capacity", "params-count") or arg.kind.is_out:
-            continue
+    for arg in b.python_args(with_self=True):
         params.append(arg.name)
         if arg.kind == "self":
             call_args.append(("_releasing(_%s, %s)" if b.releases_self else "_%s(%s)")

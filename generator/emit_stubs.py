@@ -25,10 +25,9 @@ import os
 import re
 from typing import Dict, List, Optional, Tuple
 
-from .annotate import DEFAULTS_MODULES, INT_TYPES, PY_MODULES
+from .annotate import DEFAULTS_MODULES, INT_TYPES, PY_MODULES, module_constants
 from .emit_enums import enum_members
-from .emit_python import _constants
-from .model import Api, ArgKind, Function, ReturnKind
+from .model import Api, ArgKind, Function, ReturnKind, keep_trailing_defaults
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -221,27 +220,13 @@ def _generated_return(api: Api, function: Function) -> str:
 
 def _generated_args(b) -> List[Tuple[str, str, Optional[str]]]:
     """(name, type, default) of a generated function's Python arguments."""
-    visible = [a for a in b.args
-               if a.kind not in ("self", "capacity", "params-count")
-               and not a.kind.is_out]
     result = []
-    for arg in visible:
+    for arg, default in b.python_params():
         rendered = arg.cls if arg.kind == ArgKind.HANDLE else arg.kind.stub_type or "Any"
         if arg.nullable or arg.default == "None":
             rendered = _optional(rendered)
-        result.append((arg.name, rendered, arg.default))
-    return _trailing_defaults(result)
-
-
-def _trailing_defaults(args):
-    """A default may only be followed by defaults (as emit_python does)."""
-    seen_required = False
-    out = []
-    for name, rendered, default in reversed(args):
-        if default is None:
-            seen_required = True
-        out.append((name, rendered, None if seen_required else default))
-    return list(reversed(out))
+        result.append((arg.name, rendered, default))
+    return result
 
 
 def _handwritten_args(function: Function) -> List[Tuple[str, str, Optional[str]]]:
@@ -259,7 +244,9 @@ def _handwritten_args(function: Function) -> List[Tuple[str, str, Optional[str]]
         if default == "None":
             rendered = _optional(rendered)
         result.append((arg.name, rendered, default))
-    return _trailing_defaults(result)
+    kept = keep_trailing_defaults([default for _, _, default in result])
+    return [(name, rendered, default)
+            for (name, rendered, _), default in zip(result, kept)]
 
 
 def _docstring(doc: str, indent: str) -> List[str]:
@@ -356,9 +343,8 @@ def emit_stub(api: Api, pymodule: str) -> str:
         if cls.pymodule == pymodule:
             body.extend(_class_lines(api, cls))
     body.append("\n\n# --- constants ---\n")
-    for line in _constants(api, pymodule):
-        name, _, value = line.partition(" = ")
-        body.append("%s: %s" % (name, "str" if value[:1] in "'\"" else "int"))
+    for name, value in module_constants(api, pymodule):
+        body.append("%s: %s" % (name, "str" if isinstance(value, str) else "int"))
     members = enum_members(api, pymodule)
     if members:
         body.append("\n\n# --- enum types (classes made on first access) ---")

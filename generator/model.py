@@ -314,6 +314,31 @@ class Binding:
         """The out-parameters, in C order."""
         return [a for a in self.args if a.kind.is_out]
 
+    def python_args(self, with_self: bool = False) -> List[ArgBinding]:
+        """The arguments Python sees, in C order (ArgKind.visible); with_self,
+        the owning object's too where it stands (libvirtmod takes it as an
+        argument, a method as `self`)."""
+        return [a for a in self.args
+                if a.kind.visible or (with_self and a.kind == ArgKind.SELF)]
+
+    def python_params(self) -> List[Tuple[ArgBinding, Optional[str]]]:
+        """(argument, its default) of the Python signature: python_args()
+        with the defaults Python keeps (keep_trailing_defaults)."""
+        args = self.python_args()
+        return list(zip(args, keep_trailing_defaults([a.default for a in args])))
+
+
+def keep_trailing_defaults(defaults: List[Optional[str]]) -> List[Optional[str]]:
+    """A default may only be followed by defaults: of a signature's defaults
+    (None: none), those Python keeps, in order; the others become None."""
+    kept: List[Optional[str]] = []
+    seen_required = False
+    for default in reversed(defaults):
+        if default is None:
+            seen_required = True
+        kept.append(None if seen_required else default)
+    return kept[::-1]
+
 
 _BINDING_DECLARED = {"status": Status, "ret_kind": ReturnKind,
                      "errors": ErrorConvention}

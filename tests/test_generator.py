@@ -208,3 +208,16 @@ def test_kinds_statuses_and_conventions_are_declared(api):
     assert {k.value for k in ArgKind if k.visible} == {
         "int", "double", "str", "handle", "uuid", "in-params"}
     assert {s.value for s in Status if s.bound} == {"generated", "handwritten"}
+
+
+def test_one_answer_to_which_arguments_python_sees(api):
+    from generator.model import keep_trailing_defaults
+    lookup = api.functions["virStoragePoolLookupByName"].binding
+    assert [a.name for a in lookup.python_args()] == ["name"]
+    assert [a.name for a in lookup.python_args(with_self=True)] == ["conn", "name"]
+    info = api.functions["virStoragePoolGetInfo"].binding
+    assert info.python_args() == [] and [a.name for a in info.outs()] == ["info"]
+    xml = api.functions["virStoragePoolGetXMLDesc"].binding
+    assert [(a.name, d) for a, d in xml.python_params()] == [("flags", "0")]
+    # A default may only be followed by defaults.
+    assert keep_trailing_defaults(["0", None, "None", "0"]) == [None, None, "None", "0"]
