@@ -1,4 +1,5 @@
-"""Derive, once per function, how it reaches Python (model.Binding).
+"""Derive, once per function, how it reaches Python (model.Binding), from
+libvirt's facts and libvirt-python's contract (the tables of compat.py).
 
 Every emitter reads these decisions; none of them re-derives a fact.
 """
@@ -10,6 +11,10 @@ import re
 from typing import Dict, List, Optional, Tuple, Union
 
 from . import names, nullability
+from .compat import (CLASS_ORDER, CLOSE_FUNCTIONS, DEFAULTS_MODULES, FREED,
+                     MODULE_FUNCTIONS_ONLY, NONE_IS_A_RESULT, NONE_ON_FAILURE,
+                     NOT_MECHANICAL, OMITTED_PATTERNS, PARENT_CLASS, PY_MODULES,
+                     RELEASES_HANDLE, RETURN_NONE_ON_NULL, RUNTIME_BASES, ZERO_ON_ERROR)
 from .model import (Api, ArgBinding, ArgKind, Binding, ErrorConvention, Function,
                     PyClass, ReturnKind, Status)
 from .parse import macro_int_values
@@ -19,86 +24,6 @@ INT_TYPES = {"int", "unsigned int", "long", "unsigned long", "long long",
              "unsigned long long", "size_t", "long long int",
              "unsigned long long int"}
 
-# libvirt-python's Python module for each API module.
-PY_MODULES = {"libvirt": "libvirt", "libvirt-qemu": "libvirt_qemu",
-              "libvirt-lxc": "libvirt_lxc", "libvirt-admin": "libvirt_admin"}
-
-# Functions libvirt-python deliberately does not expose, with the reason.
-_REF = "reference counting is the binding's own job"
-_PARENT = "the Python object keeps its parent (connect(), domain(), network())"
-_FREE = "memory is freed by the binding"
-_TYPED = "typed parameters are Python dicts"
-_ERRFUNC = "errors are raised as libvirtError; see registerErrorHandler"
-OMITTED_PATTERNS = [
-    (re.compile(r"^vir\w+Ref$"), _REF),
-    (re.compile(r"^vir(Domain|Interface|Network|Secret|NWFilter|StoragePool|"
-                r"StorageVol|DomainCheckpoint|DomainSnapshot)GetConnect$"), _PARENT),
-    (re.compile(r"^vir(DomainCheckpoint|DomainSnapshot)GetDomain$"), _PARENT),
-    (re.compile(r"^virNetworkPortGetNetwork$"), _PARENT),
-    (re.compile(r"^virTypedParams\w+$"), _TYPED),
-    (re.compile(r"^vir(NetworkDHCPLease|DomainStatsRecordList|DomainFSInfo|"
-                r"DomainIOThreadInfo|DomainInterface|Error|Stream)Free$"), _FREE),
-    (re.compile(r"^vir(ConnSetErrorFunc|ResetError|SaveLastError|CopyLastError|"
-                r"ConnCopyLastError|DefaultErrorFunc|SetErrorFunc|FreeError)$"), _ERRFUNC),
-    (re.compile(r"^virDomainLxcEnter(Namespace|SecurityLabel)$"),
-     "changes the calling process's namespaces; not offered by libvirt-python"),
-]
-
-# Functions whose regular pattern would give a different Python shape than
-# libvirt-python's: they are written by hand (api-xml/) instead.
-NOT_MECHANICAL = {
-    "virDomainGetTime": "libvirt-python returns a dict",
-    "virDomainSetTime": "libvirt-python takes a dict",
-    "virDomainGetBlockJobInfo": "libvirt-python returns a dict",
-    "virDomainGetSecurityLabel": "libvirt-python returns 'enforcing' as a bool",
-    "virDomainGetSchedulerParameters": "the count comes from virDomainGetSchedulerType",
-    "virDomainGetSchedulerParametersFlags": "the count comes from virDomainGetSchedulerType",
-    "virDomainSetSchedulerParameters": "the types come from the scheduler's parameters",
-    "virDomainSetSchedulerParametersFlags": "the types come from the scheduler's parameters",
-    "virDomainGetCPUStats": "libvirt-python returns a list of dicts, one per CPU",
-    "virDomainCreateWithFiles": "takes a list of file objects",
-    "virDomainCreateXMLWithFiles": "takes a list of file objects",
-}
-
-# Getters that return None instead of raising on NULL (libvirt-python's
-# contract; the name of an object is not expected to fail).
-RETURN_NONE_ON_NULL = {
-    "virDomainGetID", "virDomainGetName", "virNetworkGetName",
-    "virInterfaceGetName", "virStoragePoolGetName", "virStorageVolGetName",
-    "virStorageVolGetkey", "virNodeDeviceGetName", "virNodeDeviceGetParent",
-    "virSecretGetUsageType", "virSecretGetUsageID", "virNWFilterGetName",
-    "virNWFilterBindingGetFilterName", "virNWFilterBindingGetPortDev",
-}
-
-# Functions libvirt-python makes return None, not raise, when libvirt fails
-# (its overrides answer None where its wrapper tests for -1 or nothing).
-# Followed: None is a result programs written for it test for, and nothing
-# is lost but the error text. Refused arguments still raise.
-NONE_ON_FAILURE = {
-    "virDomainGetGuestVcpus": "its override returns None; its wrapper tests -1",
-    "virDomainMigrateGetMaxDowntime": "its wrapper returns the override's None",
-    "virDomainMigrateGetCompressionCache": "its wrapper returns the override's None",
-}
-
-# Functions after which the object's handle is no longer the caller's.
-RELEASES_HANDLE = {"virConnectClose", "virAdmConnectClose"}
-
-# The function releasing each class's handles where it is not <class>Free.
-CLOSE_FUNCTIONS = {"virConnect": "virConnectClose",
-                   "virAdmConnect": "virAdmConnectClose"}
-
-# API modules whose functions are all module functions, never methods
-# (libvirt-python's libvirt_qemu and libvirt_lxc).
-MODULE_FUNCTIONS_ONLY = {"libvirt-qemu", "libvirt-lxc"}
-
-# API modules whose wrappers give flags and optional arguments defaults:
-# libvirt-python's main module (not its qemu/lxc ones), and libvirt_admin,
-# which libvirt-python lacks and which follows the main module's style.
-DEFAULTS_MODULES = {"libvirt", "libvirt-admin"}
-
-# Return-value tests libvirt documents differently from "-1 on error".
-ZERO_ON_ERROR = {"virDomainGetMaxMemory", "virNodeGetFreeMemory"}
-
 # Arguments after which an out-pointer is an array, not a single value.
 _COUNT_NAME = re.compile(r"^(n[a-z_]*|max\w*|\w*len|\w*size|\w*count)$",
                          re.IGNORECASE)
@@ -106,19 +31,6 @@ _COUNT_NAME = re.compile(r"^(n[a-z_]*|max\w*|\w*len|\w*size|\w*count)$",
 
 class _Unsupported(Exception):
     """The function does not fit a pattern the generator wraps."""
-
-
-# The runtime base class (libvirt/_objects.py) of each kind of object;
-# the others are "ConnectionChild". One written as module.Class is in that
-# module of libvirt/ instead (libvirt_admin's, in libvirt/_admin.py).
-RUNTIME_BASES = {"virConnect": "Connection", "virDomain": "Domain",
-                 "virNetwork": "Network", "virSecret": "Secret",
-                 "virStorageVol": "StorageVolume", "virStream": "Stream",
-                 "virDomainSnapshot": "DomainChild",
-                 "virDomainCheckpoint": "DomainChild",
-                 "virNetworkPort": "NetworkChild",
-                 "virAdmConnect": "_admin.AdminConnection",
-                 "virAdmClient": "_admin.AdminClient"}
 
 
 # C types every compiler knows; any other type must be declared by the API.
@@ -170,10 +82,10 @@ def event_callback_types(api: Api) -> Dict[str, Dict[int, str]]:
 
 def annotate(api: Api) -> None:
     known = declarable_types(api)
-    for cls in names.CLASS_ORDER:
+    for cls in CLASS_ORDER:
         if cls not in api.structs:
             continue        # a handle this API does not have
-        parent = names.PARENT_CLASS.get(cls, "virConnect")
+        parent = PARENT_CLASS.get(cls, "virConnect")
         free = CLOSE_FUNCTIONS.get(cls, cls + "Free")
         free = free if free in api.functions else None
         base = RUNTIME_BASES.get(cls, "ConnectionChild")
@@ -181,7 +93,11 @@ def annotate(api: Api) -> None:
         api.classes[cls] = PyClass(cls, PY_MODULES.get(module, module), base,
                                    free, parent)
     for function in api.functions.values():
-        function.binding = bind(api, function, known)
+        binding = function.binding = bind(api, function, known)
+        binding.result_may_be_none = binding.none_on_failure or (
+            binding.errors == ErrorConvention.NULL_IS_NONE
+            and function.name in NONE_IS_A_RESULT)
+        binding.libvirtmod_failure = libvirtmod_failure(function, binding)
 
 
 def bind(api: Api, function: Function, known: set) -> Binding:
@@ -202,12 +118,13 @@ def bind(api: Api, function: Function, known: set) -> Binding:
     if function.module in MODULE_FUNCTIONS_ONLY:
         cls, index = None, -1
     if cls and function.name == cls + "Free":
-        return Binding(Status.OMITTED, _FREE, pymodule=pymodule, cls=cls)
+        return Binding(Status.OMITTED, FREED, pymodule=pymodule, cls=cls)
     cls = function.cls or cls
     pyname = function.pyname or names.method_name(function.name, cls)
     binding = Binding(Status.GENERATED, pymodule=pymodule, cls=cls, pyname=pyname,
                       releases_self=function.name in RELEASES_HANDLE,
-                      none_on_failure=function.name in NONE_ON_FAILURE)
+                      none_on_failure=NONE_ON_FAILURE.get(function.name, ("",))[0]
+                      == "python")
     if function.handwritten:
         binding.status = Status.HANDWRITTEN
         binding.reason = function.handwritten
@@ -459,7 +376,7 @@ def _bind_return(api: Api, function: Function, binding: Binding) -> None:
         binding.ret_kind = ReturnKind.HANDLE
         binding.ret_cls = cls
         binding.parent = names.parent_expression(binding.cls, cls)
-        parent_cls = names.PARENT_CLASS.get(cls, "virConnect")
+        parent_cls = PARENT_CLASS.get(cls, "virConnect")
         holders = [a.name for a in binding.args
                    if a.kind == ArgKind.HANDLE and a.cls == parent_cls]
         if holders:
@@ -512,6 +429,34 @@ def module_constants(api: Api, pymodule: str) -> List[Tuple[str, Union[int, str]
         if macro.module in modules and macro.string is not None:
             constants.append((name, macro.string))
     return constants
+
+
+def handwritten_result(function: Function) -> str:
+    """The api-xml result of a hand-written function, its element type left
+    out ('list[str]' -> 'list'): what libvirtmod's conversions follow."""
+    result = function.pyreturn or ""
+    return "list" if result.startswith("list[") else result
+
+
+def libvirtmod_failure(function: Function, binding: Binding) -> Optional[str]:
+    """Source text of what libvirtmod returns when the call fails (libvirt-
+    python's C wrappers: -1 for ints, None for the rest, as its Python layer
+    tests); None when the method never reports a failure."""
+    if binding.status == Status.HANDWRITTEN:
+        result = handwritten_result(function)
+        if result == "int" or (result == "None" and function.ret.type == "int"):
+            return "-1"
+        return "None"
+    if binding.errors == ErrorConvention.NONE:
+        return None
+    if binding.ret_kind.libvirtmod_int:
+        return binding.errors.failure_int
+    if binding.ret_kind == ReturnKind.VALUE:
+        outs = binding.outs()
+        if outs and outs[0].kind == ArgKind.OUT_INT \
+                and function.name not in NONE_ON_FAILURE:
+            return binding.errors.failure_int
+    return "None"
 
 
 def summary(api: Api) -> Dict[str, int]:

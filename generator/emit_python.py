@@ -11,7 +11,8 @@ import re
 import textwrap
 from typing import List
 
-from .annotate import PY_MODULES, event_callback_types, module_constants
+from .annotate import event_callback_types, module_constants
+from .compat import PY_MODULES
 from .model import Api, Binding, Function
 
 HEADER = '''\
@@ -152,7 +153,7 @@ def _ctypes(api: Api, functions: List[Function]) -> str:
     types = set()
     for function in functions:
         for arg in function.binding.args:
-            if arg.kind in BUFFER_TYPES or arg.kind in ("out-struct", "out-int"):
+            if arg.kind.buffer_type or arg.kind in ("out-struct", "out-int"):
                 types.add(_buffer_type(arg))
             elif arg.kind == "out-handles":
                 types.add(arg.ctype.replace("**", "").strip() + " **")
@@ -166,13 +167,8 @@ def _ctypes(api: Api, functions: List[Function]) -> str:
     return "\n".join(lines)
 
 
-# Out-parameters whose buffer type does not follow from the argument's C type.
-BUFFER_TYPES = {"out-uuid": "unsigned char[16]", "out-uuidstr": "char[37]",
-                "out-str": "char * *"}
-
-
 def _buffer_type(arg) -> str:
-    return BUFFER_TYPES.get(arg.kind) or arg.ctype + " *"
+    return arg.kind.buffer_type or arg.ctype + " *"
 
 
 def _spare_name(ctype: str) -> str:

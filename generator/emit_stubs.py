@@ -14,7 +14,7 @@ Types come from the model only:
   Python type texts ('list[str]', 'dict[str, int] or None',
   'callable[[virStream, bytes, _T], object]'), see python_type();
 * the few members the runtime base classes add to every object
-  (libvirt/_objects.py: c_pointer(), connect(), domain(), ...): BASE_MEMBERS;
+  (libvirt/_objects.py: c_pointer(), connect(), domain(), ...): compat.py;
 * libvirtaio.pyi from libvirtaio.py's own annotations.
 """
 
@@ -25,7 +25,9 @@ import os
 import re
 from typing import Dict, List, Optional, Tuple
 
-from .annotate import DEFAULTS_MODULES, INT_TYPES, PY_MODULES, module_constants
+from .annotate import INT_TYPES, module_constants
+from .compat import (BASE_MEMBERS, CLASS_ATTRIBUTES, CONNECTION_BASES, DEFAULTS_MODULES,
+                     OVERLOADS, PY_MODULES)
 from .emit_enums import enum_members
 from .model import Api, ArgKind, Function, ReturnKind, keep_trailing_defaults
 
@@ -45,23 +47,6 @@ from typing import Any, BinaryIO, Callable, TypeVar, overload
 
 _T = TypeVar("_T")
 '''
-
-# Members the runtime base classes give objects (libvirt/_objects.py,
-# libvirt/_admin.py), by PyClass.base: (name, result type). Every class also
-# has c_pointer(); every class but a connection has connect().
-BASE_MEMBERS = {
-    "DomainChild": [("domain", "virDomain"), ("getDomain", "virDomain"),
-                    ("getConnect", "virConnect")],
-    "NetworkChild": [("network", "virNetwork")],
-    "_admin.AdminClient": [("server", "virAdmServer")],
-}
-CONNECTION_BASES = {"Connection", "_admin.AdminConnection"}
-# Other class attributes of the runtime: (class, name) -> stub line.
-CLASS_ATTRIBUTES = {("virStorageVol", "streamBufSize"): "streamBufSize: int"}
-# Functions whose result type depends on how they are called: the
-# overloads, (arguments, result), ahead of the api-xml signature.
-OVERLOADS = {"virGetVersion": [("name: None = None", "int"),
-                               ("name: str", "tuple[int, int]")]}
 
 LIBVIRT_ERROR = '''
 class libvirtError(Exception):
@@ -191,18 +176,10 @@ def _union(types: List[str]) -> str:
     return " | ".join(parts)
 
 
-# Getters libvirt-python lets return None instead of raising (annotate.py's
-# RETURN_NONE_ON_NULL): for most, NULL only means an invalid object, which a
-# live Python object never holds, so the stub says str; for these, None is a
-# result callers meet (a device without a parent).
-NONE_IS_A_RESULT = {"virNodeDeviceGetParent"}
-
-
 def _generated_return(api: Api, function: Function) -> str:
     b = function.binding
     kind = b.ret_kind
-    nullable = (b.errors == "null-is-none" and function.name in NONE_IS_A_RESULT) \
-        or b.none_on_failure
+    nullable = b.result_may_be_none
     if kind == ReturnKind.VOID:
         return "None"
     if kind.stub_type:

@@ -167,50 +167,53 @@ class ArgKind(_Declared):
 
     visible: the caller passes it as a Python argument; is_out: libvirt
     writes it (an out-parameter); stub_type: its type in the stubs (None:
-    not a Python argument, or the argument's class for a handle).
+    not a Python argument, or the argument's class for a handle);
+    buffer_type: the C type of the buffer a call allocates for it where it
+    does not follow from the argument's (ctype *).
     """
     def __init__(self, value: str, visible: bool, is_out: bool,
-                 stub_type: Optional[str]) -> None:
-        self.visible, self.is_out, self.stub_type = visible, is_out, stub_type
+                 stub_type: Optional[str], buffer_type: Optional[str] = None) -> None:
+        self.visible, self.is_out = visible, is_out
+        self.stub_type, self.buffer_type = stub_type, buffer_type
 
-    # value, visible, is_out, stub_type
+    # value, visible, is_out, stub_type, buffer_type
     # the owning object's handle
-    SELF = ("self", False, False, None)
+    SELF = ("self", False, False, None, None)
     # an integer, range-checked by the C type
-    INT = ("int", True, False, "int")
-    DOUBLE = ("double", True, False, "float")
+    INT = ("int", True, False, "int", None)
+    DOUBLE = ("double", True, False, "float", None)
     # const char *; nullable: None passes as NULL
-    STR = ("str", True, False, "str")
+    STR = ("str", True, False, "str", None)
     # another libvirt object (cls)
-    HANDLE = ("handle", True, False, None)
+    HANDLE = ("handle", True, False, None, None)
     # const unsigned char * of VIR_UUID_BUFLEN bytes
-    UUID = ("uuid", True, False, "bytes")
+    UUID = ("uuid", True, False, "bytes", None)
     # a caller-allocated struct libvirt fills (ctype)
-    OUT_STRUCT = ("out-struct", False, True, None)
+    OUT_STRUCT = ("out-struct", False, True, None, None)
     # an int * (ctype) libvirt fills
-    OUT_INT = ("out-int", False, True, None)
+    OUT_INT = ("out-int", False, True, None, None)
     # a buffer of VIR_UUID_BUFLEN
-    OUT_UUID = ("out-uuid", False, True, None)
+    OUT_UUID = ("out-uuid", False, True, None, "unsigned char[16]")
     # a buffer of VIR_UUID_STRING_BUFLEN
-    OUT_UUIDSTR = ("out-uuidstr", False, True, None)
+    OUT_UUIDSTR = ("out-uuidstr", False, True, None, "char[37]")
     # char ** libvirt points at a string the caller frees
-    OUT_STR = ("out-str", False, True, None)
+    OUT_STR = ("out-str", False, True, None, "char * *")
     # a char ** array, its capacity in the next argument
-    OUT_NAMES = ("out-names", False, True, None)
+    OUT_NAMES = ("out-names", False, True, None, None)
     # an int * array, its capacity in the next argument
-    OUT_IDS = ("out-ids", False, True, None)
+    OUT_IDS = ("out-ids", False, True, None, None)
     # the capacity of the preceding array
-    CAPACITY = ("capacity", False, False, None)
+    CAPACITY = ("capacity", False, False, None, None)
     # a virXxxPtr ** list libvirt allocates (cls)
-    OUT_HANDLES = ("out-handles", False, True, None)
+    OUT_HANDLES = ("out-handles", False, True, None, None)
     # typed parameters the caller sizes (count asked first)
-    OUT_PARAMS = ("out-params", False, True, None)
+    OUT_PARAMS = ("out-params", False, True, None, None)
     # typed parameters libvirt allocates
-    OUT_PARAMS_ALLOC = ("out-params-alloc", False, True, None)
+    OUT_PARAMS_ALLOC = ("out-params-alloc", False, True, None, None)
     # a dict made virTypedParameter[] (types: the getter)
-    IN_PARAMS = ("in-params", True, False, "dict[str, Any]")
+    IN_PARAMS = ("in-params", True, False, "dict[str, Any]", None)
     # the element count of the typed parameters
-    PARAMS_COUNT = ("params-count", False, False, None)
+    PARAMS_COUNT = ("params-count", False, False, None, None)
 
 
 class ReturnKind(_Declared):
@@ -304,6 +307,10 @@ class Binding:
     parent: str = ""     # Python expression of the new object's parent
     releases_self: bool = False      # the call gives up the object's handle
     none_on_failure: bool = False    # libvirt's failure gives None, not an exception
+    result_may_be_none: bool = False  # callers meet None (the stubs say so)
+    # Source text of what libvirtmod returns when the call fails ("-1", "0",
+    # "None"); None: the method never reports a failure.
+    libvirtmod_failure: Optional[str] = None
 
     def __setattr__(self, name, value) -> None:
         # The declared fields only hold declared values.
