@@ -13,9 +13,6 @@ from typing import Dict, List, Tuple, cast
 from generator.emitters import Emitter
 from generator.model import Api, Binding, Function, version_str
 
-INPUT_KINDS = {"int", "double", "str", "handle", "uuid", "in-params"}
-
-
 class MarkdownReference(Emitter):
     name = "markdown"
 
@@ -40,7 +37,7 @@ class MarkdownReference(Emitter):
         b = cast(Binding, function.binding)     # emit() passes bound functions
         if b.status == "generated":
             params = [a.name + ("=%s" % a.default if a.default is not None else "")
-                      for a in b.args if a.kind in INPUT_KINDS]
+                      for a in b.python_args()]
         else:       # described in api-xml/, with its Python arguments
             params = [a.name for a in function.pyargs or []]
         summary = (function.doc or "").strip().split("\n\n")[0].replace("\n", " ")

@@ -7,6 +7,9 @@
   --emitter E --output DIR
                       run an emitter (generator/emitters.py) into DIR
   --time              how long parsing, annotating and emitting take
+  --build-inplace [api|abi]
+                      write the generated modules into the source tree's
+                      libvirt/ and compile the cffi module there (development)
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ import time
 from . import emit_cdef, emit_python, emitters, export
 from .annotate import annotate
 from .build import target_version
-from .model import parse_version
+from .model import Status, parse_version
 from .parse import ApiNotFound, load_api
 
-STATUS_ORDER = ["generated", "handwritten", "pending", "omitted", "unsupported"]
+STATUS_ORDER = list(Status)
 
 
 def report(api, out=None, since=None) -> None:
@@ -67,7 +70,15 @@ def main(argv=None) -> int:
     parser.add_argument("--output", metavar="DIR", default=".",
                         help="where --emitter writes (default: the current directory)")
     parser.add_argument("--time", action="store_true")
+    parser.add_argument("--build-inplace", nargs="?", const="auto",
+                        choices=["auto", "api", "abi"],
+                        help="generate and compile into the source tree (default mode: "
+                             "as the build chooses)")
     args = parser.parse_args(argv)
+    if args.build_inplace:
+        mode = None if args.build_inplace == "auto" else args.build_inplace
+        print(emitters.build_inplace(mode))
+        return 0
     started = time.perf_counter()
     try:
         api = load_api(args.api_dir)

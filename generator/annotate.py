@@ -1,4 +1,5 @@
-"""Derive, once per function, how it reaches Python (model.Binding).
+"""Derive, once per function, how it reaches Python (model.Binding), from
+libvirt's facts and libvirt-python's contract (the tables of compat.py).
 
 Every emitter reads these decisions; none of them re-derives a fact.
 """
@@ -7,95 +8,21 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple, Union
 
 from . import names, nullability, typed_params
-from .model import Api, ArgBinding, Binding, Function, PyClass
+from .compat import (CLASS_ORDER, CLOSE_FUNCTIONS, DEFAULTS_MODULES, FREED,
+                     MODULE_FUNCTIONS_ONLY, NONE_IS_A_RESULT, NONE_ON_FAILURE,
+                     NOT_MECHANICAL, OMITTED_PATTERNS, PARENT_CLASS, PY_MODULES,
+                     RELEASES_HANDLE, RETURN_NONE_ON_NULL, RUNTIME_BASES, ZERO_ON_ERROR)
+from .model import (Api, ArgBinding, ArgKind, Binding, ErrorConvention, Function,
+                    PyClass, ReturnKind, Status)
+from .parse import macro_int_values
 
 # Integer C types the binding passes straight through cffi (which range-checks).
 INT_TYPES = {"int", "unsigned int", "long", "unsigned long", "long long",
              "unsigned long long", "size_t", "long long int",
              "unsigned long long int"}
-
-# libvirt-python's Python module for each API module.
-PY_MODULES = {"libvirt": "libvirt", "libvirt-qemu": "libvirt_qemu",
-              "libvirt-lxc": "libvirt_lxc", "libvirt-admin": "libvirt_admin"}
-
-# Functions libvirt-python deliberately does not expose, with the reason.
-_REF = "reference counting is the binding's own job"
-_PARENT = "the Python object keeps its parent (connect(), domain(), network())"
-_FREE = "memory is freed by the binding"
-_TYPED = "typed parameters are Python dicts"
-_ERRFUNC = "errors are raised as libvirtError; see registerErrorHandler"
-OMITTED_PATTERNS = [
-    (re.compile(r"^vir\w+Ref$"), _REF),
-    (re.compile(r"^vir(Domain|Interface|Network|Secret|NWFilter|StoragePool|"
-                r"StorageVol|DomainCheckpoint|DomainSnapshot)GetConnect$"), _PARENT),
-    (re.compile(r"^vir(DomainCheckpoint|DomainSnapshot)GetDomain$"), _PARENT),
-    (re.compile(r"^virNetworkPortGetNetwork$"), _PARENT),
-    (re.compile(r"^virTypedParams\w+$"), _TYPED),
-    (re.compile(r"^vir(NetworkDHCPLease|DomainStatsRecordList|DomainFSInfo|"
-                r"DomainIOThreadInfo|DomainInterface|Error|Stream)Free$"), _FREE),
-    (re.compile(r"^vir(ConnSetErrorFunc|ResetError|SaveLastError|CopyLastError|"
-                r"ConnCopyLastError|DefaultErrorFunc|SetErrorFunc|FreeError)$"), _ERRFUNC),
-    (re.compile(r"^virDomainLxcEnter(Namespace|SecurityLabel)$"),
-     "changes the calling process's namespaces; not offered by libvirt-python"),
-]
-
-# Functions whose regular pattern would give a different Python shape than
-# libvirt-python's: they are written by hand (api-xml/) instead.
-NOT_MECHANICAL = {
-    "virDomainGetTime": "libvirt-python returns a dict",
-    "virDomainSetTime": "libvirt-python takes a dict",
-    "virDomainGetBlockJobInfo": "libvirt-python returns a dict",
-    "virDomainGetSecurityLabel": "libvirt-python returns 'enforcing' as a bool",
-    "virDomainGetSchedulerParameters": "the count comes from virDomainGetSchedulerType",
-    "virDomainGetSchedulerParametersFlags": "the count comes from virDomainGetSchedulerType",
-    "virDomainSetSchedulerParameters": "the types come from the scheduler's parameters",
-    "virDomainSetSchedulerParametersFlags": "the types come from the scheduler's parameters",
-    "virDomainGetCPUStats": "libvirt-python returns a list of dicts, one per CPU",
-    "virDomainCreateWithFiles": "takes a list of file objects",
-    "virDomainCreateXMLWithFiles": "takes a list of file objects",
-}
-
-# Getters that return None instead of raising on NULL (libvirt-python's
-# contract; the name of an object is not expected to fail).
-RETURN_NONE_ON_NULL = {
-    "virDomainGetID", "virDomainGetName", "virNetworkGetName",
-    "virInterfaceGetName", "virStoragePoolGetName", "virStorageVolGetName",
-    "virStorageVolGetkey", "virNodeDeviceGetName", "virNodeDeviceGetParent",
-    "virSecretGetUsageType", "virSecretGetUsageID", "virNWFilterGetName",
-    "virNWFilterBindingGetFilterName", "virNWFilterBindingGetPortDev",
-}
-
-# Functions libvirt-python makes return None, not raise, when libvirt fails
-# (its overrides answer None where its wrapper tests for -1 or nothing).
-# Followed: None is a result programs written for it test for, and nothing
-# is lost but the error text. Refused arguments still raise.
-NONE_ON_FAILURE = {
-    "virDomainGetGuestVcpus": "its override returns None; its wrapper tests -1",
-    "virDomainMigrateGetMaxDowntime": "its wrapper returns the override's None",
-    "virDomainMigrateGetCompressionCache": "its wrapper returns the override's None",
-}
-
-# Functions after which the object's handle is no longer the caller's.
-RELEASES_HANDLE = {"virConnectClose", "virAdmConnectClose"}
-
-# The function releasing each class's handles where it is not <class>Free.
-CLOSE_FUNCTIONS = {"virConnect": "virConnectClose",
-                   "virAdmConnect": "virAdmConnectClose"}
-
-# API modules whose functions are all module functions, never methods
-# (libvirt-python's libvirt_qemu and libvirt_lxc).
-MODULE_FUNCTIONS_ONLY = {"libvirt-qemu", "libvirt-lxc"}
-
-# API modules whose wrappers give flags and optional arguments defaults:
-# libvirt-python's main module (not its qemu/lxc ones), and libvirt_admin,
-# which libvirt-python lacks and which follows the main module's style.
-DEFAULTS_MODULES = {"libvirt", "libvirt-admin"}
-
-# Return-value tests libvirt documents differently from "-1 on error".
-ZERO_ON_ERROR = {"virDomainGetMaxMemory", "virNodeGetFreeMemory"}
 
 # Arguments after which an out-pointer is an array, not a single value.
 _COUNT_NAME = re.compile(r"^(n[a-z_]*|max\w*|\w*len|\w*size|\w*count)$",
@@ -104,19 +31,6 @@ _COUNT_NAME = re.compile(r"^(n[a-z_]*|max\w*|\w*len|\w*size|\w*count)$",
 
 class _Unsupported(Exception):
     """The function does not fit a pattern the generator wraps."""
-
-
-# The runtime base class (libvirt/_objects.py) of each kind of object;
-# the others are "ConnectionChild". One written as module.Class is in that
-# module of libvirt/ instead (libvirt_admin's, in libvirt/_admin.py).
-RUNTIME_BASES = {"virConnect": "Connection", "virDomain": "Domain",
-                 "virNetwork": "Network", "virSecret": "Secret",
-                 "virStorageVol": "StorageVolume", "virStream": "Stream",
-                 "virDomainSnapshot": "DomainChild",
-                 "virDomainCheckpoint": "DomainChild",
-                 "virNetworkPort": "NetworkChild",
-                 "virAdmConnect": "_admin.AdminConnection",
-                 "virAdmClient": "_admin.AdminClient"}
 
 
 # C types every compiler knows; any other type must be declared by the API.
@@ -168,10 +82,10 @@ def event_callback_types(api: Api) -> Dict[str, Dict[int, str]]:
 
 def annotate(api: Api) -> None:
     known = declarable_types(api)
-    for cls in names.CLASS_ORDER:
+    for cls in CLASS_ORDER:
         if cls not in api.structs:
             continue        # a handle this API does not have
-        parent = names.PARENT_CLASS.get(cls, "virConnect")
+        parent = PARENT_CLASS.get(cls, "virConnect")
         free = CLOSE_FUNCTIONS.get(cls, cls + "Free")
         free = free if free in api.functions else None
         base = RUNTIME_BASES.get(cls, "ConnectionChild")
@@ -179,7 +93,11 @@ def annotate(api: Api) -> None:
         api.classes[cls] = PyClass(cls, PY_MODULES.get(module, module), base,
                                    free, parent)
     for function in api.functions.values():
-        function.binding = bind(api, function, known)
+        binding = function.binding = bind(api, function, known)
+        binding.result_may_be_none = binding.none_on_failure or (
+            binding.errors == ErrorConvention.NULL_IS_NONE
+            and function.name in NONE_IS_A_RESULT)
+        binding.libvirtmod_failure = libvirtmod_failure(function, binding)
     typed_params.fill_undocumented(api)
 
 
@@ -187,39 +105,40 @@ def bind(api: Api, function: Function, known: set) -> Binding:
     pymodule = PY_MODULES.get(function.module, function.module)
     for pattern, reason in OMITTED_PATTERNS:
         if pattern.match(function.name):
-            return Binding("omitted", reason, pymodule=pymodule)
+            return Binding(Status.OMITTED, reason, pymodule=pymodule)
     if function.handwritten and function.file == "python":
         # Python-only: libvirt-python's own function around libvirt's.
-        return Binding("handwritten", function.handwritten, pymodule=pymodule,
+        return Binding(Status.HANDWRITTEN, function.handwritten, pymodule=pymodule,
                        cls=function.cls, pyname=function.pyname or function.name)
     missing = unknown_types(api, [function.ret.type] + [a.type for a in function.args],
                             known)
     if missing:
-        return Binding("unsupported", "unknown type %s" % ", ".join(missing),
+        return Binding(Status.UNSUPPORTED, "unknown type %s" % ", ".join(missing),
                        pymodule=pymodule)
     cls, index = names.owner(function.name, [a.type for a in function.args])
     if function.module in MODULE_FUNCTIONS_ONLY:
         cls, index = None, -1
     if cls and function.name == cls + "Free":
-        return Binding("omitted", _FREE, pymodule=pymodule, cls=cls)
+        return Binding(Status.OMITTED, FREED, pymodule=pymodule, cls=cls)
     cls = function.cls or cls
     pyname = function.pyname or names.method_name(function.name, cls)
-    binding = Binding("generated", pymodule=pymodule, cls=cls, pyname=pyname,
+    binding = Binding(Status.GENERATED, pymodule=pymodule, cls=cls, pyname=pyname,
                       releases_self=function.name in RELEASES_HANDLE,
-                      none_on_failure=function.name in NONE_ON_FAILURE)
+                      none_on_failure=NONE_ON_FAILURE.get(function.name, ("",))[0]
+                      == "python")
     if function.handwritten:
-        binding.status = "handwritten"
+        binding.status = Status.HANDWRITTEN
         binding.reason = function.handwritten
         return binding
     if function.name in NOT_MECHANICAL:
-        binding.status = "pending"
+        binding.status = Status.PENDING
         binding.reason = NOT_MECHANICAL[function.name]
         return binding
     try:
         _bind_args(api, function, binding, index)
         _bind_return(api, function, binding)
     except _Unsupported as why:
-        binding.status = "pending"
+        binding.status = Status.PENDING
         binding.reason = str(why)
         binding.args = []
     return binding
@@ -272,68 +191,68 @@ def _bind_args(api: Api, function: Function, binding: Binding,
         following = args[position + 1] if position + 1 < len(args) else None
         previous = args[position - 1] if position else None
         if position == index:
-            bound.append(ArgBinding(arg.name, "self", ctype, binding.cls))
+            bound.append(ArgBinding(arg.name, ArgKind.SELF, ctype, binding.cls))
             continue
         cls = names.handle_class(arg.type)
         if cls:
-            bound.append(ArgBinding(arg.name, "handle", ctype, cls,
+            bound.append(ArgBinding(arg.name, ArgKind.HANDLE, ctype, cls,
                                     **_nullable(arg, function)))
         elif ctype in INT_TYPES:
-            bound.append(ArgBinding(arg.name, "int", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.INT, ctype))
         elif ctype == "double":
-            bound.append(ArgBinding(arg.name, "double", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.DOUBLE, ctype))
         elif arg.type == "const char *":
-            bound.append(ArgBinding(arg.name, "str", ctype,
+            bound.append(ArgBinding(arg.name, ArgKind.STR, ctype,
                                     **_nullable(arg, function)))
         elif arg.type == "const unsigned char *" and arg.name == "uuid":
-            bound.append(ArgBinding(arg.name, "uuid", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.UUID, ctype))
         elif arg.type == "unsigned char *" and function.name.endswith("GetUUID"):
-            bound.append(ArgBinding(arg.name, "out-uuid", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_UUID, ctype))
         elif arg.type == "char *" and function.name.endswith("GetUUIDString"):
-            bound.append(ArgBinding(arg.name, "out-uuidstr", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_UUIDSTR, ctype))
         elif arg.type == "char **" and not _is_capacity(following) \
                 and _is_single_out(arg, previous, following) and function.ret.type == "int":
-            bound.append(ArgBinding(arg.name, "out-str", ctype))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_STR, ctype))
         elif arg.type in ("char ** const", "char **") and _is_capacity(following):
-            bound.append(ArgBinding(arg.name, "out-names", ctype))
-            bound.append(ArgBinding(following.name, "capacity", following.type))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_NAMES, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.CAPACITY, following.type))
             skip_next = True
         elif arg.type == "int *" and arg.name == "ids" and _is_capacity(following):
-            bound.append(ArgBinding(arg.name, "out-ids", ctype))
-            bound.append(ArgBinding(following.name, "capacity", following.type))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_IDS, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.CAPACITY, following.type))
             skip_next = True
         elif ctype == "virTypedParameterPtr" and _is_count(following, pointer=True):
             # libvirt fills an array the caller sizes: ask for the count first
-            bound.append(ArgBinding(arg.name, "out-params", ctype))
-            bound.append(ArgBinding(following.name, "params-count", following.type))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_PARAMS, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.PARAMS_COUNT, following.type))
             skip_next = True
         elif ctype == "virTypedParameterPtr *" and _is_count(following, pointer=True):
-            bound.append(ArgBinding(arg.name, "out-params-alloc", ctype))
-            bound.append(ArgBinding(following.name, "params-count", following.type))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_PARAMS_ALLOC, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.PARAMS_COUNT, following.type))
             skip_next = True
         elif ctype == "virTypedParameterPtr" and _is_count(following, pointer=False):
-            bound.append(ArgBinding("params", "in-params", ctype))
-            bound.append(ArgBinding(following.name, "params-count", following.type))
+            bound.append(ArgBinding("params", ArgKind.IN_PARAMS, ctype))
+            bound.append(ArgBinding(following.name, ArgKind.PARAMS_COUNT, following.type))
             binding.types_function = _types_function(api, function)
             skip_next = True
         elif ctype.endswith("**") and names.handle_class(ctype[:-2].strip()):
-            bound.append(ArgBinding(arg.name, "out-handles", ctype,
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_HANDLES, ctype,
                                     names.handle_class(ctype[:-2].strip())))
         elif (ctype.endswith("*") and _base(ctype[:-1]) in INT_TYPES | {"double"}
               and _is_single_out(arg, previous, following)):
-            bound.append(ArgBinding(arg.name, "out-int", _base(ctype[:-1])))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_INT, _base(ctype[:-1])))
         elif _struct_fields(api, arg.type) and _is_single_out(arg, previous, following) \
                 and (following is None or following.name == "flags"):
             struct = _struct_fields(api, arg.type)
-            bound.append(ArgBinding(arg.name, "out-struct", struct.name))
+            bound.append(ArgBinding(arg.name, ArgKind.OUT_STRUCT, struct.name))
         else:
             raise _Unsupported("argument %s of type '%s'" % (arg.name, arg.type))
         if (arg.name == "flags" or _is_optional(arg.info)) \
                 and function.module in DEFAULTS_MODULES:
             last = bound[-1]
-            if last.kind == "int":
+            if last.kind == ArgKind.INT:
                 last.default = "0"
-            elif last.kind in ("str", "handle") and last.nullable:
+            elif last.kind in (ArgKind.STR, ArgKind.HANDLE) and last.nullable:
                 last.default = "None"
     for arg in bound:
         arg.c_name = arg.name
@@ -397,23 +316,26 @@ def _is_single_out(arg, previous, following) -> bool:
 def _bind_return(api: Api, function: Function, binding: Binding) -> None:
     ret = function.ret
     rtype = ret.type
-    outs = [a for a in binding.args if a.kind.startswith("out-")]
-    params = [a for a in outs if a.kind in ("out-params", "out-params-alloc")]
+    outs = binding.outs()
+    params = [a for a in outs
+              if a.kind in (ArgKind.OUT_PARAMS, ArgKind.OUT_PARAMS_ALLOC)]
     if params:
         if len(outs) != 1 or rtype != "int":
             raise _Unsupported("typed parameters together with other out-parameters")
-        binding.errors = "minus-one"
-        binding.ret_kind = "params"
+        binding.errors = ErrorConvention.MINUS_ONE
+        binding.ret_kind = ReturnKind.PARAMS
         return
-    lists = [a for a in outs if a.kind in ("out-names", "out-ids", "out-handles")]
+    lists = [a for a in outs
+             if a.kind in (ArgKind.OUT_NAMES, ArgKind.OUT_IDS, ArgKind.OUT_HANDLES)]
     if lists:
         if len(outs) != 1 or rtype != "int":
             raise _Unsupported("list together with other out-parameters")
-        binding.errors = "minus-one"
+        binding.errors = ErrorConvention.MINUS_ONE
         out = lists[0]
-        binding.ret_kind = {"out-names": "names", "out-ids": "ids",
-                            "out-handles": "handles"}[out.kind]
-        if out.kind == "out-handles":
+        binding.ret_kind = {ArgKind.OUT_NAMES: ReturnKind.NAMES,
+                            ArgKind.OUT_IDS: ReturnKind.IDS,
+                            ArgKind.OUT_HANDLES: ReturnKind.HANDLES}[out.kind]
+        if out.kind == ArgKind.OUT_HANDLES:
             binding.ret_cls = out.cls
             binding.parent = names.parent_expression(binding.cls, out.cls)
         else:
@@ -422,50 +344,50 @@ def _bind_return(api: Api, function: Function, binding: Binding) -> None:
     if outs:
         if rtype != "int":
             raise _Unsupported("out-parameters with a '%s' return" % rtype)
-        binding.errors = "minus-one"
-        binding.ret_kind = "value" if len(outs) == 1 and outs[0].kind != "out-struct" \
-            else "list"
+        binding.errors = ErrorConvention.MINUS_ONE
+        binding.ret_kind = ReturnKind.VALUE \
+            if len(outs) == 1 and outs[0].kind != ArgKind.OUT_STRUCT else ReturnKind.LIST
         return
     if rtype == "void":
-        binding.ret_kind = "void"
+        binding.ret_kind = ReturnKind.VOID
     elif _base(rtype) in INT_TYPES:
-        binding.ret_kind = "int"
+        binding.ret_kind = ReturnKind.INT
         if function.name in RETURN_NONE_ON_NULL:
-            binding.errors = "none"
+            binding.errors = ErrorConvention.NONE
             if rtype == "unsigned int":
-                binding.ret_kind = "uint-as-int"   # libvirt-python shows -1
+                binding.ret_kind = ReturnKind.UINT_AS_INT   # libvirt-python shows -1
         elif function.name in ZERO_ON_ERROR:
-            binding.errors = "zero-with-error"
+            binding.errors = ErrorConvention.ZERO_WITH_ERROR
         elif rtype.startswith("unsigned"):
-            binding.errors = "minus-one-unsigned"
+            binding.errors = ErrorConvention.MINUS_ONE_UNSIGNED
         else:
-            binding.errors = "minus-one"
+            binding.errors = ErrorConvention.MINUS_ONE
     elif rtype == "double":
-        binding.ret_kind = "double"
+        binding.ret_kind = ReturnKind.DOUBLE
     elif rtype == "const char *":
-        binding.ret_kind = "str"
-        binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
-            else "null"
+        binding.ret_kind = ReturnKind.STR
+        binding.errors = ErrorConvention.NULL_IS_NONE \
+            if function.name in RETURN_NONE_ON_NULL else ErrorConvention.NULL
     elif rtype == "char *":
-        binding.ret_kind = "str-free"
-        binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
-            else "null"
+        binding.ret_kind = ReturnKind.STR_FREE
+        binding.errors = ErrorConvention.NULL_IS_NONE \
+            if function.name in RETURN_NONE_ON_NULL else ErrorConvention.NULL
     elif names.handle_class(rtype) or _base(rtype) == "virConnectPtr":
         cls = names.handle_class(rtype)
-        binding.ret_kind = "handle"
+        binding.ret_kind = ReturnKind.HANDLE
         binding.ret_cls = cls
         binding.parent = names.parent_expression(binding.cls, cls)
-        parent_cls = names.PARENT_CLASS.get(cls, "virConnect")
+        parent_cls = PARENT_CLASS.get(cls, "virConnect")
         holders = [a.name for a in binding.args
-                   if a.kind == "handle" and a.cls == parent_cls]
+                   if a.kind == ArgKind.HANDLE and a.cls == parent_cls]
         if holders:
             # An object made on another connection than self's (a migrated
             # domain on dconn) belongs to that connection.
             binding.parent = holders[0]
         elif binding.cls is None and binding.parent:
             binding.parent = "None"     # a module function with no parent
-        binding.errors = "null-is-none" if function.name in RETURN_NONE_ON_NULL \
-            else "null"
+        binding.errors = ErrorConvention.NULL_IS_NONE \
+            if function.name in RETURN_NONE_ON_NULL else ErrorConvention.NULL
     else:
         raise _Unsupported("return type '%s'" % rtype)
 
@@ -480,6 +402,62 @@ def _count_function(api: Api, function: Function) -> str:
         if candidate != name and candidate in api.functions:
             return candidate
     raise _Unsupported("no count function for a name list")
+
+
+def module_constants(api: Api, pymodule: str) -> List[Tuple[str, Union[int, str]]]:
+    """(name, value) of each constant of a Python module: its enum values,
+    integer macros and string macros, each group sorted by name."""
+    modules = {m for m, p in PY_MODULES.items() if p == pymodule}
+    constants: List[Tuple[str, Union[int, str]]] = []
+    # libvirt-python leaves out each enum's _LAST sentinel (its highest
+    # value): it changes with every release that extends the enum.
+    sentinels = set()
+    for values in api.enum_types().values():
+        highest = max(values, key=lambda v: (v.value, v.name))
+        if highest.name.endswith("_LAST"):
+            sentinels.add(highest.name)
+    for name in sorted(api.enums):
+        value = api.enums[name]
+        if value.module in modules and name not in sentinels:
+            constants.append((name, value.value))
+    macros = macro_int_values(api)
+    for name in sorted(macros):
+        macro = api.macros[name]
+        if macro.module in modules and name.startswith("VIR_") and name not in api.enums:
+            constants.append((name, macros[name]))
+    for name in sorted(api.macros):
+        macro = api.macros[name]
+        if macro.module in modules and macro.string is not None:
+            constants.append((name, macro.string))
+    return constants
+
+
+def handwritten_result(function: Function) -> str:
+    """The api-xml result of a hand-written function, its element type left
+    out ('list[str]' -> 'list'): what libvirtmod's conversions follow."""
+    result = function.pyreturn or ""
+    return "list" if result.startswith("list[") else result
+
+
+def libvirtmod_failure(function: Function, binding: Binding) -> Optional[str]:
+    """Source text of what libvirtmod returns when the call fails (libvirt-
+    python's C wrappers: -1 for ints, None for the rest, as its Python layer
+    tests); None when the method never reports a failure."""
+    if binding.status == Status.HANDWRITTEN:
+        result = handwritten_result(function)
+        if result == "int" or (result == "None" and function.ret.type == "int"):
+            return "-1"
+        return "None"
+    if binding.errors == ErrorConvention.NONE:
+        return None
+    if binding.ret_kind.libvirtmod_int:
+        return binding.errors.failure_int
+    if binding.ret_kind == ReturnKind.VALUE:
+        outs = binding.outs()
+        if outs and outs[0].kind == ArgKind.OUT_INT \
+                and function.name not in NONE_ON_FAILURE:
+            return binding.errors.failure_int
+    return "None"
 
 
 def summary(api: Api) -> Dict[str, int]:

@@ -1,8 +1,9 @@
-"""From the installed libvirt to the files the package is built from.
+"""How the package is built: the mode and the cffi builder.
 
-`choose_mode` decides API or ABI mode; `make_ffi` gives the cffi builder for
-that mode; `python_files` gives the generated Python modules (written by
-generator.emitters.PythonEmitter).
+`choose_mode` decides API or ABI mode; `target_version` the newest libvirt
+the declarations may assume in that mode; `make_ffi` gives the cffi builder
+for that mode. It knows no emitter: the generated modules are written by
+generator.emitters (which imports this module, never the other way round).
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-from typing import Dict, Optional, Tuple
+from typing import Optional, Tuple
 
-from . import (emit_cdef, emit_enums, emit_functions, emit_libvirtmod, emit_python,
-               typed_params)
+from . import emit_cdef
 from .annotate import annotate
 from .model import Api, Version, parse_version
 from .parse import load_api
@@ -101,46 +100,3 @@ def make_ffi(api: Api, mode: str):
     else:
         ffi.set_source(ABI_MODULE, None)
     return ffi
-
-
-def python_files(api: Api, mode: str) -> Dict[str, str]:
-    """Generated module name (within libvirt/) -> its source."""
-    info = [
-        '"""How this copy of libvirt-cffi was built (generated)."""',
-        "MODE = %r" % mode,
-        "BUILT_FOR_LIBVIRT = %r" % (target_version(api, mode),),
-        "SONAMES = %r" % (dict(sorted(emit_cdef.SONAMES.items())),),
-    ]
-    files = {"_generated.py": emit_python.emit_module(api, "libvirt"),
-             "_build_info.py": "\n".join(info) + "\n",
-             # the enum classes' table (made on first access: __init__.py)
-             "_enums.py": emit_enums.emit_enum_table(api),
-             # the typed-parameter tables of the setters without a getter
-             "_param_types.py": typed_params.emit_module(api),
-             # the C functions the hand-written modules call, with their versions
-             "_functions.py": emit_functions.emit_functions(api)}
-    # libvirt_qemu, libvirt_lxc and libvirt_admin (top-level modules) import these.
-    for module, name in (("libvirt-qemu", "qemu"), ("libvirt-lxc", "lxc"),
-                         ("libvirt-admin", "admin")):
-        if module in api.sources:
-            files["_generated_%s.py" % name] = emit_python.emit_module(
-                api, "libvirt_" + name)
-    # libvirt-python's low-level modules (libvirtmod, libvirtmod_qemu, _lxc).
-    files.update(emit_libvirtmod.module_files(api))
-    return files
-
-
-def build_inplace(mode: Optional[str] = None) -> str:
-    """Generate and compile into the source tree's libvirt/ (for development)."""
-    mode = mode or choose_mode()[0]
-    from .emitters import PythonEmitter
-    api = load()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    PythonEmitter(mode).write(api, root)
-    ffi = make_ffi(api, mode)
-    ffi.compile(tmpdir=root, verbose=False)
-    return mode
-
-
-if __name__ == "__main__":
-    print(build_inplace(sys.argv[1] if len(sys.argv) > 1 else None))

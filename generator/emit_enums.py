@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Tuple
 
-from .annotate import PY_MODULES
+from .compat import PY_MODULES
 from .model import Api
 
 

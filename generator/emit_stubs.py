@@ -14,7 +14,7 @@ Types come from the model only:
   Python type texts ('list[str]', 'dict[str, int] or None',
   'callable[[virStream, bytes, _T], object]'), see python_type();
 * the few members the runtime base classes add to every object
-  (libvirt/_objects.py: c_pointer(), connect(), domain(), ...): BASE_MEMBERS;
+  (libvirt/_objects.py: c_pointer(), connect(), domain(), ...): compat.py;
 * libvirtaio.pyi from libvirtaio.py's own annotations.
 """
 
@@ -25,10 +25,11 @@ import os
 import re
 from typing import Dict, List, Optional, Tuple
 
-from .annotate import DEFAULTS_MODULES, INT_TYPES, PY_MODULES
+from .annotate import INT_TYPES, module_constants
+from .compat import (BASE_MEMBERS, CLASS_ATTRIBUTES, CONNECTION_BASES, DEFAULTS_MODULES,
+                     OVERLOADS, PY_MODULES)
 from .emit_enums import enum_members
-from .emit_python import _constants
-from .model import Api, Function
+from .model import Api, ArgKind, Function, ReturnKind, keep_trailing_defaults
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,23 +47,6 @@ from typing import Any, BinaryIO, Callable, TypeVar, overload
 
 _T = TypeVar("_T")
 '''
-
-# Members the runtime base classes give objects (libvirt/_objects.py,
-# libvirt/_admin.py), by PyClass.base: (name, result type). Every class also
-# has c_pointer(); every class but a connection has connect().
-BASE_MEMBERS = {
-    "DomainChild": [("domain", "virDomain"), ("getDomain", "virDomain"),
-                    ("getConnect", "virConnect")],
-    "NetworkChild": [("network", "virNetwork")],
-    "_admin.AdminClient": [("server", "virAdmServer")],
-}
-CONNECTION_BASES = {"Connection", "_admin.AdminConnection"}
-# Other class attributes of the runtime: (class, name) -> stub line.
-CLASS_ATTRIBUTES = {("virStorageVol", "streamBufSize"): "streamBufSize: int"}
-# Functions whose result type depends on how they are called: the
-# overloads, (arguments, result), ahead of the api-xml signature.
-OVERLOADS = {"virGetVersion": [("name: None = None", "int"),
-                               ("name: str", "tuple[int, int]")]}
 
 LIBVIRT_ERROR = '''
 class libvirtError(Exception):
@@ -192,38 +176,20 @@ def _union(types: List[str]) -> str:
     return " | ".join(parts)
 
 
-# Getters libvirt-python lets return None instead of raising (annotate.py's
-# RETURN_NONE_ON_NULL): for most, NULL only means an invalid object, which a
-# live Python object never holds, so the stub says str; for these, None is a
-# result callers meet (a device without a parent).
-NONE_IS_A_RESULT = {"virNodeDeviceGetParent"}
-
-
 def _generated_return(api: Api, function: Function) -> str:
     b = function.binding
     kind = b.ret_kind
-    nullable = (b.errors == "null-is-none" and function.name in NONE_IS_A_RESULT) \
-        or b.none_on_failure
-    if kind == "void":
+    nullable = b.result_may_be_none
+    if kind == ReturnKind.VOID:
         return "None"
-    if kind in ("int", "uint-as-int"):
-        result = "int"
-    elif kind == "double":
-        result = "float"
-    elif kind in ("str", "str-free"):
-        result = "str"
-    elif kind == "handle":
+    if kind.stub_type:
+        result = kind.stub_type
+    elif kind == ReturnKind.HANDLE:
         result = b.ret_cls
-    elif kind == "names":
-        result = "list[str]"
-    elif kind == "ids":
-        result = "list[int]"
-    elif kind == "handles":
+    elif kind == ReturnKind.HANDLES:
         result = "list[%s]" % b.ret_cls
-    elif kind == "params":
-        result = "dict[str, Any]"
     else:
-        outs = [a for a in b.args if a.kind.startswith("out-")]
+        outs = b.outs()
         types = [t for a in outs for t in _out_types(api, a)]
         result = types[0] if kind == "value" else "list[%s]" % _union(types)
     return _optional(result) if nullable else result
@@ -231,40 +197,13 @@ def _generated_return(api: Api, function: Function) -> str:
 
 def _generated_args(b) -> List[Tuple[str, str, Optional[str]]]:
     """(name, type, default) of a generated function's Python arguments."""
-    visible = [a for a in b.args
-               if a.kind not in ("self", "capacity", "params-count")
-               and not a.kind.startswith("out-")]
     result = []
-    for arg in visible:
-        if arg.kind == "int":
-            rendered = "int"
-        elif arg.kind == "double":
-            rendered = "float"
-        elif arg.kind == "str":
-            rendered = "str"
-        elif arg.kind == "handle":
-            rendered = arg.cls
-        elif arg.kind == "uuid":
-            rendered = "bytes"
-        elif arg.kind == "in-params":
-            rendered = "dict[str, Any]"
-        else:
-            rendered = "Any"
+    for arg, default in b.python_params():
+        rendered = arg.cls if arg.kind == ArgKind.HANDLE else arg.kind.stub_type or "Any"
         if arg.nullable or arg.default == "None":
             rendered = _optional(rendered)
-        result.append((arg.name, rendered, arg.default))
-    return _trailing_defaults(result)
-
-
-def _trailing_defaults(args):
-    """A default may only be followed by defaults (as emit_python does)."""
-    seen_required = False
-    out = []
-    for name, rendered, default in reversed(args):
-        if default is None:
-            seen_required = True
-        out.append((name, rendered, None if seen_required else default))
-    return list(reversed(out))
+        result.append((arg.name, rendered, default))
+    return result
 
 
 def _handwritten_args(function: Function) -> List[Tuple[str, str, Optional[str]]]:
@@ -282,7 +221,9 @@ def _handwritten_args(function: Function) -> List[Tuple[str, str, Optional[str]]
         if default == "None":
             rendered = _optional(rendered)
         result.append((arg.name, rendered, default))
-    return _trailing_defaults(result)
+    kept = keep_trailing_defaults([default for _, _, default in result])
+    return [(name, rendered, default)
+            for (name, rendered, _), default in zip(result, kept)]
 
 
 def _docstring(doc: str, indent: str) -> List[str]:
@@ -340,7 +281,7 @@ def _module_functions(api: Api, pymodule: str, cls: Optional[str]) -> List[Funct
     for function in sorted(api.functions.values(), key=lambda f: f.name):
         b = function.binding
         if b and b.pymodule == pymodule and b.cls == cls \
-                and b.status in ("generated", "handwritten"):
+                and b.status.bound:
             found.setdefault(b.pyname, function)
     return [found[name] for name in sorted(found)]
 
@@ -379,9 +320,8 @@ def emit_stub(api: Api, pymodule: str) -> str:
         if cls.pymodule == pymodule:
             body.extend(_class_lines(api, cls))
     body.append("\n\n# --- constants ---\n")
-    for line in _constants(api, pymodule):
-        name, _, value = line.partition(" = ")
-        body.append("%s: %s" % (name, "str" if value[:1] in "'\"" else "int"))
+    for name, value in module_constants(api, pymodule):
+        body.append("%s: %s" % (name, "str" if isinstance(value, str) else "int"))
     members = enum_members(api, pymodule)
     if members:
         body.append("\n\n# --- enum types (classes made on first access) ---")

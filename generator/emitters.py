@@ -9,6 +9,9 @@ outputs are emitters too, and any other can be run from the command line:
 
 where the part before the colon is an importable module (a file path ending
 in .py works too) and the part after it the Emitter subclass.
+
+This module uses generator.build (the mode's target libvirt version, the
+cffi builder); build.py knows no emitter.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-from typing import Dict
+from typing import Dict, Optional
 
-from . import emit_cdef, emit_stubs, export
-from .build import python_files, target_version
+from . import (emit_cdef, emit_enums, emit_functions, emit_libvirtmod, emit_python,
+               emit_stubs, export, typed_params)
+from .build import choose_mode, load as load_model, make_ffi, target_version
 from .model import Api
 
 
@@ -44,6 +48,33 @@ class Emitter:
                 stream.write(text)
             written.append(target)
         return written
+
+
+def python_files(api: Api, mode: str) -> Dict[str, str]:
+    """Generated module name (within libvirt/) -> its source."""
+    info = [
+        '"""How this copy of libvirt-cffi was built (generated)."""',
+        "MODE = %r" % mode,
+        "BUILT_FOR_LIBVIRT = %r" % (target_version(api, mode),),
+        "SONAMES = %r" % (dict(sorted(emit_cdef.SONAMES.items())),),
+    ]
+    files = {"_generated.py": emit_python.emit_module(api, "libvirt"),
+             "_build_info.py": "\n".join(info) + "\n",
+             # the enum classes' table (made on first access: __init__.py)
+             "_enums.py": emit_enums.emit_enum_table(api),
+             # the typed-parameter tables of the setters without a getter
+             "_param_types.py": typed_params.emit_module(api),
+             # the C functions the hand-written modules call, with their versions
+             "_functions.py": emit_functions.emit_functions(api)}
+    # libvirt_qemu, libvirt_lxc and libvirt_admin (top-level modules) import these.
+    for module, name in (("libvirt-qemu", "qemu"), ("libvirt-lxc", "lxc"),
+                         ("libvirt-admin", "admin")):
+        if module in api.sources:
+            files["_generated_%s.py" % name] = emit_python.emit_module(
+                api, "libvirt_" + name)
+    # libvirt-python's low-level modules (libvirtmod, libvirtmod_qemu, _lxc).
+    files.update(emit_libvirtmod.module_files(api))
+    return files
 
 
 class CdefEmitter(Emitter):
@@ -108,3 +139,14 @@ def load(spec: str):
     if not (isinstance(emitter, type) and issubclass(emitter, Emitter)):
         raise TypeError("%s is not a generator.emitters.Emitter subclass" % spec)
     return emitter
+
+
+def build_inplace(mode: Optional[str] = None) -> str:
+    """Generate and compile into the source tree's libvirt/ (for development)."""
+    mode = mode or choose_mode()[0]
+    api = load_model()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    PythonEmitter(mode).write(api, root)
+    ffi = make_ffi(api, mode)
+    ffi.compile(tmpdir=root, verbose=False)
+    return mode

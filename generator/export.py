@@ -24,7 +24,8 @@ that removes or renames a key; new keys may appear within a version):
 direction: "in", "out" (the library writes it) or "inout". ownership of a
 result: "caller" (free it: a string with free(), an object with its free
 function), "library" (do not free) or null (a value). errors: the error
-convention (minus-one, null, zero-with-error, null-is-none, none...).
+convention; status, result, errors and each argument's kind are the values
+of generator.model's Status, ReturnKind, ErrorConvention and ArgKind.
 """
 
 from __future__ import annotations
@@ -32,15 +33,11 @@ from __future__ import annotations
 import json
 
 from .annotate import event_callback_types
-from .model import Api, version_str
+from .model import Api, ArgKind, version_str
 from .parse import macro_int_values
 
 SCHEMA = "libvirt-cffi-model"
 SCHEMA_VERSION = 1
-
-_OUT_KINDS = {"out-int", "out-struct", "out-uuid", "out-uuidstr", "out-str",
-              "out-names", "out-ids", "out-handles", "out-params",
-              "out-params-alloc"}
 
 
 def _ownership(c_type: str):
@@ -52,10 +49,10 @@ def _ownership(c_type: str):
     return None
 
 
-def _direction(kind: str, c_type: str) -> str:
-    if kind in _OUT_KINDS:
+def _direction(kind: ArgKind, c_type: str) -> str:
+    if kind.is_out:
         return "out"
-    if kind == "params-count" and c_type.endswith("*"):
+    if kind == ArgKind.PARAMS_COUNT and c_type.endswith("*"):
         return "inout"
     return "in"
 

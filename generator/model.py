@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Dict, List, Optional, Tuple
 
 
@@ -151,31 +152,139 @@ class Macro:
 
 # --- derived facts (annotate.py) -------------------------------------------
 
+class _Declared(str, Enum):
+    """A declared value of the model: a str (the JSON export and string
+    comparisons see its value) whose member carries its properties."""
+
+    def __new__(cls, value: str, *properties):
+        member = str.__new__(cls, value)
+        member._value_ = value      # the properties: each class's __init__
+        return member
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+class ArgKind(_Declared):
+    """How one C argument is produced from Python.
+
+    visible: the caller passes it as a Python argument; is_out: libvirt
+    writes it (an out-parameter); stub_type: its type in the stubs (None:
+    not a Python argument, or the argument's class for a handle);
+    buffer_type: the C type of the buffer a call allocates for it where it
+    does not follow from the argument's (ctype *).
+    """
+    def __init__(self, value: str, visible: bool, is_out: bool,
+                 stub_type: Optional[str], buffer_type: Optional[str] = None) -> None:
+        self.visible, self.is_out = visible, is_out
+        self.stub_type, self.buffer_type = stub_type, buffer_type
+
+    # value, visible, is_out, stub_type, buffer_type
+    # the owning object's handle
+    SELF = ("self", False, False, None, None)
+    # an integer, range-checked by the C type
+    INT = ("int", True, False, "int", None)
+    DOUBLE = ("double", True, False, "float", None)
+    # const char *; nullable: None passes as NULL
+    STR = ("str", True, False, "str", None)
+    # another libvirt object (cls)
+    HANDLE = ("handle", True, False, None, None)
+    # const unsigned char * of VIR_UUID_BUFLEN bytes
+    UUID = ("uuid", True, False, "bytes", None)
+    # a caller-allocated struct libvirt fills (ctype)
+    OUT_STRUCT = ("out-struct", False, True, None, None)
+    # an int * (ctype) libvirt fills
+    OUT_INT = ("out-int", False, True, None, None)
+    # a buffer of VIR_UUID_BUFLEN
+    OUT_UUID = ("out-uuid", False, True, None, "unsigned char[16]")
+    # a buffer of VIR_UUID_STRING_BUFLEN
+    OUT_UUIDSTR = ("out-uuidstr", False, True, None, "char[37]")
+    # char ** libvirt points at a string the caller frees
+    OUT_STR = ("out-str", False, True, None, "char * *")
+    # a char ** array, its capacity in the next argument
+    OUT_NAMES = ("out-names", False, True, None, None)
+    # an int * array, its capacity in the next argument
+    OUT_IDS = ("out-ids", False, True, None, None)
+    # the capacity of the preceding array
+    CAPACITY = ("capacity", False, False, None, None)
+    # a virXxxPtr ** list libvirt allocates (cls)
+    OUT_HANDLES = ("out-handles", False, True, None, None)
+    # typed parameters the caller sizes (count asked first)
+    OUT_PARAMS = ("out-params", False, True, None, None)
+    # typed parameters libvirt allocates
+    OUT_PARAMS_ALLOC = ("out-params-alloc", False, True, None, None)
+    # a dict made virTypedParameter[] (types: the getter)
+    IN_PARAMS = ("in-params", True, False, "dict[str, Any]", None)
+    # the element count of the typed parameters
+    PARAMS_COUNT = ("params-count", False, False, None, None)
+
+
+class ReturnKind(_Declared):
+    """What the Python function returns.
+
+    stub_type: its type in the stubs (None: it follows ret_cls or the
+    out-parameters); libvirtmod_int: libvirtmod reports a failure as an int
+    (ErrorConvention.failure_int), not as None.
+    """
+    def __init__(self, value: str, stub_type: Optional[str],
+                 libvirtmod_int: bool) -> None:
+        self.stub_type, self.libvirtmod_int = stub_type, libvirtmod_int
+
+    VOID = ("void", "None", False)
+    INT = ("int", "int", True)
+    UINT_AS_INT = ("uint-as-int", "int", True)   # unsigned, shown as int (-1)
+    DOUBLE = ("double", "float", False)
+    STR = ("str", "str", False)                  # const char *: libvirt keeps it
+    STR_FREE = ("str-free", "str", False)        # char *: the caller frees it
+    HANDLE = ("handle", None, False)             # an object of ret_cls
+    LIST = ("list", None, False)                 # a list of the out-parameters
+    VALUE = ("value", None, False)               # the single out-parameter
+    NAMES = ("names", "list[str]", False)
+    IDS = ("ids", "list[int]", False)
+    HANDLES = ("handles", None, False)           # a list of ret_cls objects
+    PARAMS = ("params", "dict[str, Any]", False)  # typed parameters as a dict
+
+
+class ErrorConvention(_Declared):
+    """How libvirt reports failure in a function's result.
+
+    failure_int: what libvirtmod returns for a failure where the result
+    is an int (None: the convention reports none that way).
+    """
+    def __init__(self, value: str, failure_int: Optional[str]) -> None:
+        self.failure_int = failure_int
+
+    NONE = ("none", None)                      # nothing reports a failure
+    MINUS_ONE = ("minus-one", "-1")
+    MINUS_ONE_UNSIGNED = ("minus-one-unsigned", "-1")  # (unsigned type) -1
+    NULL = ("null", None)
+    ZERO_WITH_ERROR = ("zero-with-error", "0")  # 0 with an error set
+    NULL_IS_NONE = ("null-is-none", None)       # NULL is returned as None
+
+
+class Status(_Declared):
+    """Whether a function reaches Python, and how.
+
+    bound: Python offers it (generated or hand-written).
+    """
+    def __init__(self, value: str, bound: bool) -> None:
+        self.bound = bound
+
+    GENERATED = ("generated", True)       # emitted from its Binding
+    HANDWRITTEN = ("handwritten", True)   # written by hand (api-xml/)
+    PENDING = ("pending", False)          # to be written by hand
+    OMITTED = ("omitted", False)          # left out, as libvirt-python does
+    UNSUPPORTED = ("unsupported", False)  # types unknown to the generator
+
+
 @dataclass
 class ArgBinding:
     """How one C argument is produced from Python."""
     name: str
-    kind: str
-    # kind is one of:
-    #   self       - the owning object's handle
-    #   int        - an integer, range-checked by the C type
-    #   double
-    #   str        - const char *; nullable=True lets None through as NULL
-    #   handle     - another libvirt object (cls)
-    #   uuid       - const unsigned char * of VIR_UUID_BUFLEN bytes
-    #   out-struct - caller-allocated struct libvirt fills (ctype)
-    #   out-int    - int * libvirt fills (ctype)
-    #   out-uuid   - unsigned char * buffer of VIR_UUID_BUFLEN
-    #   out-uuidstr- char * buffer of VIR_UUID_STRING_BUFLEN
-    #   out-str    - char ** libvirt points at a string the caller frees
-    #   out-names  - char ** array, its capacity in the next arg
-    #   out-ids    - int * array, its capacity in the next arg
-    #   capacity   - the capacity of the preceding array
-    #   out-handles- virXxxPtr ** list libvirt allocates (cls)
-    #   out-params - virTypedParameterPtr the caller sizes (count asked first)
-    #   out-params-alloc - virTypedParameterPtr * libvirt allocates
-    #   in-params  - a dict converted to virTypedParameter[] (types: getter)
-    #   params-count - the element count of the typed parameter array
+    kind: ArgKind
     ctype: str = ""
     cls: str = ""
     nullable: bool = False
@@ -183,28 +292,69 @@ class ArgBinding:
     c_name: str = ""                # the C argument's name (name is Python's)
     null_reason: str = ""           # why None is accepted or refused
 
+    def __post_init__(self) -> None:
+        self.kind = ArgKind(self.kind)
+
 
 @dataclass
 class Binding:
     """Every decision about how one function reaches Python."""
-    status: str          # generated | handwritten | pending | unsupported
+    status: Status
     reason: str = ""
     pymodule: str = "libvirt"
     cls: Optional[str] = None        # owning class; None: module function
     pyname: str = ""
     args: List[ArgBinding] = field(default_factory=list)
-    ret_kind: str = "void"
-    # ret_kind is one of: void, int, double, str (const char *, libvirt keeps
-    # it), str-free (char *, caller frees), handle, list (of out-params),
-    # value (the single out-param), names, ids, handles, params (a dict)
+    ret_kind: ReturnKind = ReturnKind.VOID
     ret_cls: str = ""
-    errors: str = "none"
-    # errors is one of: none, minus-one, null, zero-with-error, null-is-none
+    errors: ErrorConvention = ErrorConvention.NONE
     count_function: Optional[str] = None   # for names/ids lists
     types_function: Optional[str] = None   # typed-parameter setters: the getter
     parent: str = ""     # Python expression of the new object's parent
     releases_self: bool = False      # the call gives up the object's handle
     none_on_failure: bool = False    # libvirt's failure gives None, not an exception
+    result_may_be_none: bool = False  # callers meet None (the stubs say so)
+    # Source text of what libvirtmod returns when the call fails ("-1", "0",
+    # "None"); None: the method never reports a failure.
+    libvirtmod_failure: Optional[str] = None
+
+    def __setattr__(self, name, value) -> None:
+        # The declared fields only hold declared values.
+        declared = _BINDING_DECLARED.get(name)
+        super().__setattr__(name, declared(value) if declared else value)
+
+    def outs(self) -> List[ArgBinding]:
+        """The out-parameters, in C order."""
+        return [a for a in self.args if a.kind.is_out]
+
+    def python_args(self, with_self: bool = False) -> List[ArgBinding]:
+        """The arguments Python sees, in C order (ArgKind.visible); with_self,
+        the owning object's too where it stands (libvirtmod takes it as an
+        argument, a method as `self`)."""
+        return [a for a in self.args
+                if a.kind.visible or (with_self and a.kind == ArgKind.SELF)]
+
+    def python_params(self) -> List[Tuple[ArgBinding, Optional[str]]]:
+        """(argument, its default) of the Python signature: python_args()
+        with the defaults Python keeps (keep_trailing_defaults)."""
+        args = self.python_args()
+        return list(zip(args, keep_trailing_defaults([a.default for a in args])))
+
+
+def keep_trailing_defaults(defaults: List[Optional[str]]) -> List[Optional[str]]:
+    """A default may only be followed by defaults: of a signature's defaults
+    (None: none), those Python keeps, in order; the others become None."""
+    kept: List[Optional[str]] = []
+    seen_required = False
+    for default in reversed(defaults):
+        if default is None:
+            seen_required = True
+        kept.append(None if seen_required else default)
+    return kept[::-1]
+
+
+_BINDING_DECLARED = {"status": Status, "ret_kind": ReturnKind,
+                     "errors": ErrorConvention}
 
 
 @dataclass

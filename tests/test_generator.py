@@ -230,3 +230,34 @@ def test_typed_parameter_fields_from_their_descriptions(api):
     assert namespace["SAVE"] == namespace["IDENTITY"] == {}
     assert "# untyped: VIR_MIGRATE_PARAM_FUTURE" in module
     assert '"migrate_disks": STRING,  # VIR_MIGRATE_PARAM_MIGRATE_DISKS, repeatable' in module
+
+
+def test_kinds_statuses_and_conventions_are_declared(api):
+    from generator.model import ArgKind, ErrorConvention, ReturnKind, Status
+    for function in api.functions.values():
+        b = function.binding
+        assert type(b.status) is Status and type(b.ret_kind) is ReturnKind
+        assert type(b.errors) is ErrorConvention
+        for arg in b.args:
+            assert type(arg.kind) is ArgKind
+    # Each value is its string: comparisons and the JSON export see it.
+    assert ArgKind.OUT_INT == "out-int" and ArgKind("out-int") is ArgKind.OUT_INT
+    assert "%s %r" % (Status.OMITTED, ReturnKind.UINT_AS_INT) == "omitted 'uint-as-int'"
+    assert [k.value for k in ArgKind if k.is_out] == [
+        k.value for k in ArgKind if k.value.startswith("out-")]
+    assert {k.value for k in ArgKind if k.visible} == {
+        "int", "double", "str", "handle", "uuid", "in-params"}
+    assert {s.value for s in Status if s.bound} == {"generated", "handwritten"}
+
+
+def test_one_answer_to_which_arguments_python_sees(api):
+    from generator.model import keep_trailing_defaults
+    lookup = api.functions["virStoragePoolLookupByName"].binding
+    assert [a.name for a in lookup.python_args()] == ["name"]
+    assert [a.name for a in lookup.python_args(with_self=True)] == ["conn", "name"]
+    info = api.functions["virStoragePoolGetInfo"].binding
+    assert info.python_args() == [] and [a.name for a in info.outs()] == ["info"]
+    xml = api.functions["virStoragePoolGetXMLDesc"].binding
+    assert [(a.name, d) for a, d in xml.python_params()] == [("flags", "0")]
+    # A default may only be followed by defaults.
+    assert keep_trailing_defaults(["0", None, "None", "0"]) == [None, None, "None", "0"]

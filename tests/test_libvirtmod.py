@@ -38,7 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.append(ROOT)     # after site-packages: the built libvirt wins
 
-from generator import emit_libvirtmod  # noqa: E402
+from generator import compat, emit_libvirtmod  # noqa: E402
 from generator.annotate import annotate  # noqa: E402
 from generator.parse import load_api  # noqa: E402
 
@@ -101,15 +101,15 @@ def test_only_what_libvirt_python_implements_in_python_is_left_out(api):
              and f.binding.status in ("generated", "handwritten")}
     listed = {f.name for pymodule in MODULES
               for f in emit_libvirtmod.bound_functions(api, pymodule)}
-    assert bound - listed == emit_libvirtmod.PYTHON_ONLY & bound
+    assert bound - listed == compat.LIBVIRTMOD_PYTHON_ONLY & bound
 
 
 def test_the_emitter_on_the_generators_fixture_api():
-    from generator import build
+    from generator import emitters
     fixture = os.path.join(ROOT, "tests", "fixtures", "mini-api.xml")
     model = load_api(files={"libvirt": fixture}, project_dir=None)
     annotate(model)
-    files = build.python_files(model, "abi")
+    files = emitters.python_files(model, "abi")
     assert "_libvirtmod.py" in files and "_libvirtmod_qemu.py" not in files
     source = files["_libvirtmod.py"]
     assert source == emit_libvirtmod.emit_libvirtmod(model, "libvirt")   # deterministic
@@ -187,7 +187,7 @@ def test_signatures_and_failure_values_fit_the_reference_python_layer(api):
             if count < len(fixed) or (count > len(fixed) and not variadic):
                 wrong.append("%s takes %d arguments, not %d" % (name, len(fixed), count))
             if check in wanted and model is not None \
-                    and model.name not in emit_libvirtmod.SPECIAL[model.binding.pymodule] \
+                    and model.name not in compat.LIBVIRTMOD_SPECIAL[model.binding.pymodule] \
                     and name not in REFERENCE_CHECK_MISMATCHES:
                 value = emit_libvirtmod.failure_value(model)
                 if value != wanted[check]:
@@ -567,3 +567,13 @@ def test_libvirt_pythons_own_layer_runs_on_libvirtmod(sdist_tests, tmp_path):
                          capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and " failed" not in run.stdout
+
+
+def test_none_on_failure_is_one_fact_per_function(api):
+    """compat.NONE_ON_FAILURE: None in the method (and so in libvirtmod), or
+    in libvirtmod alone; never a second table."""
+    assert set(compat.NONE_ON_FAILURE) >= {"virStreamRecvHole", "virDomainGetGuestVcpus"}
+    for name, (where, _why) in compat.NONE_ON_FAILURE.items():
+        function = api.functions[name]
+        assert function.binding.none_on_failure == (where == "python"), name
+        assert emit_libvirtmod.failure_value(function) == "None", name

@@ -212,13 +212,13 @@ def test_function_available_knows_every_function_of_the_model():
 
 
 def test_the_emitter_on_the_generators_fixture_api():
-    from generator import build, emit_functions
+    from generator import emit_functions, emitters
     from generator.annotate import annotate
     from generator.parse import load_api
     model = load_api(files={"libvirt": os.path.join(ROOT, "tests", "fixtures", "mini-api.xml")},
                      project_dir=None)
     annotate(model)
-    source = build.python_files(model, "abi")["_functions.py"]
+    source = emitters.python_files(model, "abi")["_functions.py"]
     assert source == emit_functions.emit_functions(model)       # deterministic
     assert "    'virStoragePoolGetInfo': ('libvirt', (0, 4, 1)),\n" in source
     namespace = {"__name__": "libvirt._functions", "__package__": "libvirt"}
