@@ -75,6 +75,16 @@ UNDOCUMENTED: Dict[str, Tuple[str, str]] = {
     "VIR_DOMAIN_SAVE_PARAM_FILE": ("STRING", "a file path"),
     "VIR_DOMAIN_SAVE_PARAM_DXML": ("STRING", "domain XML"),
     "VIR_DOMAIN_SAVE_PARAM_IMAGE_FORMAT": ("STRING", "a format name (raw, zstd, ...)"),
+    # Newer than 9.0 (11.x, 12.x), described without a type.
+    "VIR_MIGRATE_PARAM_BANDWIDTH_AVAIL_SWITCHOVER": (
+        "ULLONG", "a bandwidth in MiB/s, as VIR_MIGRATE_PARAM_BANDWIDTH"),
+    "VIR_MIGRATE_PARAM_MIGRATE_DISKS_TARGET_ZERO": (
+        "STRING", "disk target names, one per value (as migrate_disks)"),
+}
+
+# Macros inside a family's prefix that are values of a field, not fields.
+NOT_FIELDS = {
+    "VIR_DOMAIN_SAVE_PARAM_IMAGE_FORMAT_": "the values image_format takes (raw, zstd, ...)",
 }
 
 
@@ -91,7 +101,8 @@ def family_fields(api: Api, family: str) -> List[Macro]:
     """The family's string macros, by field name."""
     prefix = dict((f, p) for f, p, _ in FAMILIES)[family]
     macros = [m for m in api.macros.values()
-              if m.string is not None and m.name.startswith(prefix)]
+              if m.string is not None and m.name.startswith(prefix)
+              and not any(m.name.startswith(value) for value in NOT_FIELDS)]
     return sorted(macros, key=lambda m: (m.string, m.name))
 
 

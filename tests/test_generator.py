@@ -261,3 +261,28 @@ def test_one_answer_to_which_arguments_python_sees(api):
     assert [(a.name, d) for a, d in xml.python_params()] == [("flags", "0")]
     # A default may only be followed by defaults.
     assert keep_trailing_defaults(["0", None, "None", "0"]) == [None, None, "None", "0"]
+
+
+def test_typed_parameter_families_skip_value_constants_and_type_newer_fields(tmp_path):
+    # libvirt 12.x: the image_format values share the family's prefix, and
+    # two newer fields are described without a type (the table types them).
+    from generator import typed_params
+    xml = tmp_path / "libvirt-api.xml"
+    xml.write_text("""<api name='libvirt'><symbols>
+<macro name='VIR_DOMAIN_SAVE_PARAM_IMAGE_FORMAT' file='libvirt-domain' string='image_format'>
+<info>an optional parameter used to specify the format of the save image.</info></macro>
+<macro name='VIR_DOMAIN_SAVE_PARAM_IMAGE_FORMAT_RAW' file='libvirt-domain' string='raw'>
+<info>raw uncompressed format for the save image</info></macro>
+<macro name='VIR_MIGRATE_PARAM_BANDWIDTH_AVAIL_SWITCHOVER' file='libvirt-domain'
+ string='bandwidth.avail.switchover'><info>the bandwidth (in MiB/s) available</info></macro>
+<macro name='VIR_MIGRATE_PARAM_MIGRATE_DISKS_TARGET_ZERO' file='libvirt-domain'
+ string='migrate_disks_target_zero'><info>virDomainMigrate* params multiple field: disks</info></macro>
+</symbols></api>""")
+    model = load_api(files={"libvirt": str(xml)}, project_dir=None)
+    annotate(model)
+    assert [m.string for m in typed_params.family_fields(model, "SAVE")] == ["image_format"]
+    module = typed_params.emit_module(model)
+    assert "untyped" not in module
+    assert '"bandwidth.avail.switchover": ULLONG' in module
+    assert '"migrate_disks_target_zero": STRING,  # VIR_MIGRATE_PARAM_MIGRATE_DISKS_TARGET_ZERO, repeatable' \
+        in module
