@@ -1,13 +1,16 @@
-"""Shared fixtures for the core tests.
+"""Shared fixtures of the tests (see README.md, "How it is built").
 
-All tests run against libvirt's in-process mock driver test:///default
-(no daemon): a running domain "test", an active dir pool "default-pool" and
+conn, dom, pool and net are on libvirt's in-process mock driver
+test:///default (no daemon): a running domain "test", an active dir pool "default-pool" and
 an active network "default".  Connections open at the same time share one
 instance; it starts fresh once every connection and child object is gone.
 
 Deliberately no tests/__init__.py: with it, pytest would put the repository
 root on sys.path and the repo's own libvirt/ could shadow the binding under
-test.
+test.  By subject: test_generator_* the model and the generated code,
+test_mock_* the binding on test:///default, test_daemon_* on a private
+libvirtd (libvirtd, storage_conn), test_reference_* differential against
+libvirt-python (REF_PYTHON, ref_python, run_reference).
 """
 import gc
 import os
@@ -20,7 +23,7 @@ import threading
 import pytest
 
 TEST_URI = "test:///default"
-BAD_INPUT_FILE = "test_core_bad_input.py"
+BAD_INPUT_FILE = "test_mock_bad_input.py"
 
 
 def pytest_collection_modifyitems(session, config, items):
