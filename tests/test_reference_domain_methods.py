@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import libvirt
-from libvirt import _domain_extra, _param_types, _typedparams
+from libvirt import _param_types, _typedparams
 
 TEST_URI = "test:///default"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
