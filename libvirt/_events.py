@@ -14,7 +14,6 @@ libvirt-python does, and never reaches libvirt."""
 from __future__ import annotations
 
 from _thread import allocate_lock  # threading costs milliseconds of import time
-from operator import index as _index
 
 from . import _callbacks, _core, _functions, _typedparams
 

@@ -37,6 +37,8 @@ build_venv() {   # build_venv DIR MODE
 }
 
 build_venv .venv api
+# The linter scripts/test.sh runs (configured in pyproject.toml), in .venv only.
+.venv/bin/pip install -q --disable-pip-version-check ruff
 if [ "${1:-}" = "--both" ]; then
     build_venv .venv-abi abi
 fi

@@ -11,6 +11,10 @@ else
     echo "warning: the reference binding could not be built: differential tests skip" >&2
 fi
 status=0
+# Lint first (pyproject.toml's [tool.ruff]); findings fail the run, and the
+# tests still run so one run reports everything.
+echo "== ruff check ."
+.venv/bin/ruff check . || status=1
 for venv in .venv .venv-abi; do
     # From tests/: the source tree's unbuilt libvirt/ must not shadow the build.
     (cd tests && echo "== tests with $venv ($("../$venv/bin/python" -c \

@@ -1,24 +1,29 @@
-"""Shared fixtures for the core tests.
+"""Shared fixtures of the tests (see README.md, "How it is built").
 
-All tests run against libvirt's in-process mock driver test:///default
-(no daemon): a running domain "test", an active dir pool "default-pool" and
+conn, dom, pool and net are on libvirt's in-process mock driver
+test:///default (no daemon): a running domain "test", an active dir pool "default-pool" and
 an active network "default".  Connections open at the same time share one
 instance; it starts fresh once every connection and child object is gone.
 
 Deliberately no tests/__init__.py: with it, pytest would put the repository
 root on sys.path and the repo's own libvirt/ could shadow the binding under
-test.
+test.  By subject: test_generator_* the model and the generated code,
+test_mock_* the binding on test:///default, test_daemon_* on a private
+libvirtd (libvirtd, storage_conn), test_reference_* differential against
+libvirt-python (REF_PYTHON, ref_python, run_reference).
 """
 import gc
+import os
 import shutil
-import threading
 import subprocess
 import sys
+import tempfile
+import threading
 
 import pytest
 
 TEST_URI = "test:///default"
-BAD_INPUT_FILE = "test_core_bad_input.py"
+BAD_INPUT_FILE = "test_mock_bad_input.py"
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -89,17 +94,82 @@ def installed_libvirt_version():
     return parts[0] * 1000000 + parts[1] * 1000 + parts[2]
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_TOOLS_DIR = os.path.join(ROOT, "tools")
+if _TOOLS_DIR not in sys.path:
+    # tools/ is not a package and holds no "libvirt" that could shadow ours.
+    sys.path.insert(0, _TOOLS_DIR)
+
+import reference_env  # noqa: E402
+
+
+# --- the model the generator builds from (generator/) ------------------------
+
+@pytest.fixture(scope="session")
+def api():
+    """The installed libvirt's API model: generator.parse.load_api() with
+    generator.annotate.annotate() applied; built once, shared read-only."""
+    if ROOT not in sys.path:
+        sys.path.append(ROOT)   # after site-packages: the built libvirt wins
+    from generator.annotate import annotate
+    from generator.parse import load_api
+    model = load_api()
+    annotate(model)
+    return model
+
+
+# --- the reference binding (libvirt-python, tools/reference_env.py) ----------
+# It installs a top-level "libvirt" too, so it only ever runs in a
+# subprocess of its own venv: $LIBVIRT_REF_VENV, else <repo>/.venv-ref.
+
+REF_PYTHON = str(reference_env.venv_python(reference_env.default_venv()))
+
+
+def require_reference():
+    """REF_PYTHON, or skip the test when the reference is not installed and
+    $LIBVIRT_REF_VENV is unset; fail when it is set (scripts/test.sh built
+    the reference and exported its path, so it must be usable)."""
+    if not os.path.exists(REF_PYTHON):
+        if os.environ.get(reference_env.ENV_VAR):
+            pytest.fail("%s is set but %s does not exist"
+                        % (reference_env.ENV_VAR, REF_PYTHON))
+        pytest.skip("reference binding not installed (%s); run "
+                    "tools/reference_env.py and set %s"
+                    % (REF_PYTHON, reference_env.ENV_VAR))
+    return REF_PYTHON
+
+
+def run_in(python, code, *args, input=None, timeout=120, check=True):
+    """Run ``python -I -c code args`` in a neutral cwd (a temp dir): neither
+    this repository's libvirt/ nor anything on PYTHONPATH can be imported.
+    Returns the CompletedProcess (text); asserts success if check."""
+    proc = subprocess.run([str(python), "-I", "-c", code] + [str(a) for a in args],
+                          input=input, capture_output=True, text=True,
+                          timeout=timeout, cwd=tempfile.gettempdir())
+    if check:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+@pytest.fixture(scope="session")
+def ref_python():
+    """The reference interpreter's path (see require_reference)."""
+    return require_reference()
+
+
+@pytest.fixture(scope="session")
+def run_reference(ref_python):
+    """run_reference(code, *args, input=None, timeout=120, check=True):
+    run_in() the reference interpreter."""
+    def run(code, *args, **kw):
+        return run_in(ref_python, code, *args, **kw)
+    return run
+
+
 # --- private libvirtd (tools/private_libvirtd.py) --------------------------
 # A real daemon with only the storage driver, isolated in a temp dir, for
 # what test:///default lacks: pools built and deleted on disk, volume
 # upload/download, a daemon that dies or restarts.
-import os  # noqa: E402
-
-_TOOLS_DIR = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), "tools")
-if _TOOLS_DIR not in sys.path:
-    # tools/ is not a package and holds no "libvirt" that could shadow ours.
-    sys.path.insert(0, _TOOLS_DIR)
 
 
 @pytest.fixture(scope="session")

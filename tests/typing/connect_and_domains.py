@@ -1,4 +1,4 @@
-"""Typical client code, type-checked by tests/test_stubs.py (mypy --strict)
+"""Typical client code, type-checked by tests/test_generator_stubs.py (mypy --strict)
 against the installed stubs, and run there against test:///default."""
 
 from __future__ import annotations

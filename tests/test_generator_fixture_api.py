@@ -13,10 +13,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.append(ROOT)
 
-from generator import emit_cdef, emit_python
-from generator.__main__ import report
-from generator.annotate import annotate
-from generator.parse import load_api, macro_int_values
+from generator import emit_cdef, emit_python  # noqa: E402
+from generator.__main__ import report  # noqa: E402
+from generator.annotate import annotate  # noqa: E402
+from generator.parse import load_api, macro_int_values  # noqa: E402
 
 # A small API in the shape of libvirt's XML, written for these tests.
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "mini-api.xml")

@@ -13,8 +13,8 @@
   holding one, libvirt-python's own form), taking over its one reference;
   a bad _obj raises Exception itself, as libvirt-python does.
 
-Where the reference binding (libvirt-python 9.0.0, $LIBVIRT_REF_VENV or
-/opt/refvenv) is installed, one script runs in it and in this binding (each
+Where the reference binding (libvirt-python 9.0.0, conftest.REF_PYTHON:
+$LIBVIRT_REF_VENV, else <repo>/.venv-ref) is installed, one script runs in it and in this binding (each
 in a subprocess of its own) and their answers must be equal; without it
 those tests skip, saying so.
 """
@@ -39,10 +39,6 @@ import libvirtmod
 from libvirt import _objects
 
 TEST_URI = "test:///default"
-# The reference binding's venv: tools/reference_env.py's (scripts/test.sh
-# builds it and sets LIBVIRT_REF_VENV), else where developers keep one.
-REF_PYTHON = os.path.join(os.environ.get("LIBVIRT_REF_VENV", "/opt/refvenv"),
-                          "bin", "python")
 
 # libvirt-python's classes, by module (its libvirt.py, libvirtaio.py).
 LIBVIRT_CLASSES = [
@@ -462,18 +458,11 @@ COMPARE_CASES = [
 
 
 @pytest.fixture(scope="module")
-def compared():
-    if not os.path.exists(REF_PYTHON):
-        pytest.skip("reference binding not installed (%s)" % REF_PYTHON)
-    answers = []
-    for python in (REF_PYTHON, sys.executable):
-        # -I: neither the source tree nor the current directory on sys.path.
-        proc = subprocess.run([python, "-I", "-c", COMPARE, json.dumps(COMPARE_CASES)],
-                              capture_output=True,
-                              text=True, timeout=120, cwd="/")
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        answers.append(json.loads(proc.stdout))
-    return answers
+def compared(ref_python):
+    from conftest import run_in
+    # -I (run_in): neither the source tree nor the current directory on sys.path.
+    return [json.loads(run_in(python, COMPARE, json.dumps(COMPARE_CASES)).stdout)
+            for python in (ref_python, sys.executable)]
 
 
 def test_classes_as_the_reference(compared):

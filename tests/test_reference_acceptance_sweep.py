@@ -16,7 +16,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import acceptance_sweep as sweep  # noqa: E402
-import reference_env  # noqa: E402
+
+# The reference interpreter is conftest's ref_python fixture.
 
 # Lines of not-allowlisted differences quoted in a failure; the rest are
 # in the --json output of the tool.
@@ -67,19 +68,6 @@ def test_compare_catches_differences():
 def test_allowlist_rules_have_reasons():
     for rule in sweep.rules.ALLOWED:
         assert rule["reason"].strip(), rule["id"]
-
-
-@pytest.fixture(scope="module")
-def ref_python():
-    python = reference_env.venv_python(reference_env.default_venv())
-    if not python.exists():
-        if os.environ.get(reference_env.ENV_VAR):
-            # scripts/test.sh built it and exported the path: it must be there.
-            pytest.fail("%s is set but %s does not exist"
-                        % (reference_env.ENV_VAR, python))
-        pytest.skip("reference binding not installed (%s); run "
-                    "tools/reference_env.py and set %s" % (python, reference_env.ENV_VAR))
-    return str(python)
 
 
 def test_acceptance_sweep(ref_python, capsys):

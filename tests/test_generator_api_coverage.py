@@ -4,31 +4,13 @@ what libvirt-python also leaves out, each with its reason. Read from the
 installed XML, so a new libvirt release that this binding does not cover
 fails here."""
 
-import os
-import sys
-
-import pytest
-
 import libvirt
 import libvirt_lxc
 import libvirt_qemu
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.append(ROOT)     # after site-packages: the built libvirt wins
-
-from generator.annotate import annotate  # noqa: E402
-from generator.parse import load_api  # noqa: E402
-
+# The model is conftest's session fixture "api".
 MODULES = {"libvirt": libvirt, "libvirt_qemu": libvirt_qemu, "libvirt_lxc": libvirt_lxc}
 COVERED = ("libvirt", "libvirt-qemu", "libvirt-lxc")
-
-
-@pytest.fixture(scope="module")
-def api():
-    model = load_api()
-    annotate(model)
-    return model
 
 
 def _where(binding):

@@ -43,7 +43,7 @@ import pytest
 
 import libvirt
 from waiting import wait_for
-from test_storage_driver import (MIB, code_of, give_to_daemon, mode_of,
+from test_daemon_storage import (MIB, code_of, give_to_daemon, mode_of,
                                  path_of, pool_xml, read, remove_pool,
                                  vol_xml)
 

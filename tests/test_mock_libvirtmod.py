@@ -4,7 +4,7 @@ from the model (generator/emit_libvirtmod.py) as thin calls of the binding's
 own methods.
 
 - every function with a Python binding is there, and every name of the
-  reference's modules (libvirt-python in /opt/refvenv, when installed);
+  reference's modules (libvirt-python in conftest.REF_PYTHON, when installed);
 - calls on test:///default with raw handles: handles come back for the
   caller to wrap, lists, strings and ints as the methods give them, failure
   as None or -1 with libvirt's error left for virGetLastError();
@@ -43,30 +43,13 @@ from generator.annotate import annotate  # noqa: E402
 from generator.parse import load_api  # noqa: E402
 
 TEST_URI = "test:///default"
-# The reference binding's venv: tools/reference_env.py's (scripts/test.sh
-# builds it and sets LIBVIRT_REF_VENV), else where developers keep one.
-REF_PYTHON = os.path.join(os.environ.get("LIBVIRT_REF_VENV", "/opt/refvenv"),
-                          "bin", "python")
 MODULES = {"libvirt": libvirtmod, "libvirt_qemu": libvirtmod_qemu,
            "libvirt_lxc": libvirtmod_lxc}
 
 
-@pytest.fixture(scope="module")
-def api():
-    model = load_api()
-    annotate(model)
-    return model
-
-
-def _reference_site_packages():
-    if not os.path.exists(REF_PYTHON):
-        pytest.skip("reference binding (%s) not installed" % REF_PYTHON)
-    out = subprocess.run([REF_PYTHON, "-c", "import libvirt, os; "
-                          "print(os.path.dirname(libvirt.__file__))"],
-                         capture_output=True, text=True, cwd="/")
-    if out.returncode != 0:
-        pytest.skip("reference binding does not import: %s" % out.stderr[-200:])
-    return out.stdout.strip()
+def _reference_site_packages(run_reference):
+    return run_reference("import libvirt, os; "
+                         "print(os.path.dirname(libvirt.__file__))").stdout.strip()
 
 
 # --- names -------------------------------------------------------------------------
@@ -128,13 +111,11 @@ def test_the_emitter_on_the_generators_fixture_api():
     assert "virStoragePool_pointer = _rt.pointer" in source
 
 
-def test_the_reference_names_are_all_there():
-    _reference_site_packages()
-    out = subprocess.run(
-        [REF_PYTHON, "-c", "import json, libvirtmod, libvirtmod_qemu, libvirtmod_lxc; "
-         "print(json.dumps({m.__name__: [n for n in dir(m) if not n.startswith('__')] "
-         "for m in (libvirtmod, libvirtmod_qemu, libvirtmod_lxc)}))"],
-        capture_output=True, text=True, cwd="/", check=True)
+def test_the_reference_names_are_all_there(run_reference):
+    out = run_reference(
+        "import json, libvirtmod, libvirtmod_qemu, libvirtmod_lxc; "
+        "print(json.dumps({m.__name__: [n for n in dir(m) if not n.startswith('__')] "
+        "for m in (libvirtmod, libvirtmod_qemu, libvirtmod_lxc)}))")
     reference = json.loads(out.stdout)
     ours = {"libvirtmod" + pymodule[len("libvirt"):]: set(m.__all__)
             for pymodule, m in MODULES.items()}
@@ -171,9 +152,9 @@ def _reference_calls(site_packages):
 REFERENCE_CHECK_MISMATCHES = {"virDomainGetGuestVcpus", "virDomainLxcEnterCGroup"}
 
 
-def test_signatures_and_failure_values_fit_the_reference_python_layer(api):
+def test_signatures_and_failure_values_fit_the_reference_python_layer(api, run_reference):
     import inspect
-    calls = _reference_calls(_reference_site_packages())
+    calls = _reference_calls(_reference_site_packages(run_reference))
     by_name = {emit_libvirtmod.libvirtmod_name(f): f for f in api.functions.values()}
     wanted = {"ret == -1": "-1", "ret is None": "None", "ret == 0": "0"}
     wrong = []
@@ -554,8 +535,8 @@ assert sys.modules["libvirt"].libvirtmod is libvirtmod
 '''
 
 
-def test_libvirt_pythons_own_layer_runs_on_libvirtmod(sdist_tests, tmp_path):
-    site = _reference_site_packages()
+def test_libvirt_pythons_own_layer_runs_on_libvirtmod(sdist_tests, tmp_path, run_reference):
+    site = _reference_site_packages(run_reference)
     tests = tmp_path / "tests"
     subprocess.run(["cp", "-r", str(sdist_tests), str(tests)], check=True)
     (tests / "conftest.py").write_text(textwrap.dedent(DROP_IN % {"site": site}))

@@ -4,8 +4,8 @@ deleted on disk; streams; redefinition of an active pool; events; a daemon
 that dies in the middle of a call; bad input.
 
 What is checked is what libvirt 9.0 decides; the binding only has to show it.
-The helpers at the top are shared with test_storage_races.py and
-test_storage_mock_gaps.py.
+The helpers at the top are shared with test_daemon_storage_races.py and
+test_daemon_storage_mock_gaps.py.
 """
 import io
 import os

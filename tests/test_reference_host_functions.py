@@ -2,11 +2,11 @@
 (libvirt/_host_extra.py, libvirt/_qemu_lxc.py): the shape of each result on
 test:///default (or on a private daemon where the mock lacks the driver),
 the same calls made with the reference binding (libvirt-python in
-/opt/refvenv, run in a subprocess) giving equal values and types, and bad
+conftest.REF_PYTHON, run in a subprocess) giving equal values and types, and bad
 input refused with TypeError/ValueError/OverflowError before libvirt is
 called.
 
-The differential tests skip when /opt/refvenv is missing; those needing a
+The differential tests skip when conftest.REF_PYTHON is missing; those needing a
 daemon skip where libvirtd or the driver is not installed.
 """
 import ast
@@ -26,10 +26,6 @@ import libvirt_qemu
 from libvirt import _core
 
 TEST_URI = "test:///default"
-# The reference binding's venv: tools/reference_env.py's (scripts/test.sh
-# builds it and sets LIBVIRT_REF_VENV), else where developers keep one.
-REF_PYTHON = os.path.join(os.environ.get("LIBVIRT_REF_VENV", "/opt/refvenv"),
-                          "bin", "python")
 BAD = (TypeError, ValueError, OverflowError)
 
 # --- run the same code in both bindings --------------------------------------
@@ -267,16 +263,6 @@ def _signature(name):
             for p in inspect.signature(target).parameters.values()]
 
 
-def _run_reference(code, *args, timeout=120):
-    # -I and a neutral cwd: the reference must not import this repository's
-    # libvirt/ (or anything on PYTHONPATH).
-    out = subprocess.run([REF_PYTHON, "-I", "-c", code] + list(args),
-                         capture_output=True, text=True, timeout=timeout,
-                         cwd=tempfile.gettempdir())
-    assert out.returncode == 0, out.stderr[-3000:]
-    return out.stdout
-
-
 @pytest.fixture(scope="module")
 def daemons():
     """Private daemons with the secret, network and qemu drivers (whichever
@@ -306,12 +292,10 @@ def uris(daemons):
 
 
 @pytest.fixture(scope="module")
-def reference(uris):
+def reference(uris, run_reference):
     """(results by case, signatures by name) from libvirt-python."""
-    if not os.path.exists(REF_PYTHON):
-        pytest.skip("reference binding (%s) not installed" % REF_PYTHON)
-    stdout = _run_reference(REFERENCE_RUNNER, repr(CASES), repr(uris),
-                            repr(SIGNATURES))
+    stdout = run_reference(REFERENCE_RUNNER, repr(CASES), repr(uris),
+                           repr(SIGNATURES)).stdout
     return ast.literal_eval(stdout.strip().splitlines()[-1])
 
 
@@ -368,8 +352,9 @@ def test_qemu_monitor_event_registration_as_reference(daemons):
     assert ours.stdout.splitlines() == [
         "(0, 1, [(0, 'one'), (1, 'two')])", "None", "[(1, 'two')]",
         "error %d" % libvirt.VIR_ERR_INVALID_ARG]
+    from conftest import REF_PYTHON, run_in
     if os.path.exists(REF_PYTHON):
-        assert _run_reference(QEMU_EVENTS, daemons["qemu"].uri) == ours.stdout
+        assert run_in(REF_PYTHON, QEMU_EVENTS, daemons["qemu"].uri).stdout == ours.stdout
 
 
 # --- shapes on test:///default ------------------------------------------------------

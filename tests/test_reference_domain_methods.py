@@ -1,7 +1,7 @@
 """The hand-written virDomain methods (libvirt/_domain_extra.py) on the
 test:///default driver: result values and shapes, libvirt's errors, bad
 input, and -- where the reference binding (libvirt-python 9.0.0 in
-/opt/refvenv) is installed -- the same calls made in the reference, whose
+conftest.REF_PYTHON) is installed -- the same calls made in the reference, whose
 results must be equal in value and type (repr), or in shape for values that
 change between calls.
 
@@ -17,13 +17,9 @@ import sys
 import pytest
 
 import libvirt
-from libvirt import _domain_extra, _param_types, _typedparams
+from libvirt import _param_types, _typedparams
 
 TEST_URI = "test:///default"
-# The reference binding's venv: tools/reference_env.py's (scripts/test.sh
-# builds it and sets LIBVIRT_REF_VENV), else where developers keep one.
-REF_PYTHON = os.path.join(os.environ.get("LIBVIRT_REF_VENV", "/opt/refvenv"),
-                          "bin", "python")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # A second domain with IOThreads, and one left inactive.
@@ -244,14 +240,9 @@ json.dump(out, sys.stdout)
 
 
 @pytest.fixture(scope="module")
-def reference():
+def reference(run_reference):
     """Every case's result in the reference binding (one subprocess)."""
-    if not os.path.exists(REF_PYTHON):
-        pytest.skip("reference binding not installed (%s)" % REF_PYTHON)
-    proc = subprocess.run([REF_PYTHON, "-c", _REF_SCRIPT], input=json.dumps(CASES),
-                          capture_output=True, text=True, timeout=120, cwd="/")
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return json.loads(run_reference(_REF_SCRIPT, input=json.dumps(CASES)).stdout)
 
 
 @pytest.mark.parametrize("name,setup,expr,mode", CASES, ids=CASE_IDS)

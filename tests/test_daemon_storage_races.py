@@ -30,7 +30,7 @@ import pytest
 
 import libvirt
 from waiting import wait_for
-from test_storage_driver import (SLOW_FILES, code_of, config_file,
+from test_daemon_storage import (SLOW_FILES, code_of, config_file,
                                  make_slow_dir, mode_of, path_of, pool_xml,
                                  read, remove_pool,
                                  state_file, wait_for_start)
