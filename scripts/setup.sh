@@ -38,7 +38,8 @@ build_venv() {   # build_venv DIR MODE
 
 build_venv .venv api
 # The linter scripts/test.sh runs (configured in pyproject.toml), in .venv only.
-.venv/bin/pip install -q --disable-pip-version-check ruff
+# Pinned: a newer ruff may report new findings and fail an unchanged tree.
+.venv/bin/pip install -q --disable-pip-version-check ruff==0.17.6
 if [ "${1:-}" = "--both" ]; then
     build_venv .venv-abi abi
 fi
