@@ -444,9 +444,20 @@ def take_string(pointer) -> str:
         _free(pointer)
 
 
+def free_strings(array, count: int) -> None:
+    """Free the `count` strings of a char ** libvirt filled (NULL entries
+    are skipped by libvirt's free)."""
+    for i in range(count):
+        _free(array[i])
+
+
 def take_strings(array, count: int):
-    """An array of `count` strings libvirt allocated: converted, freed."""
-    return [take_string(array[i]) for i in range(count)]
+    """`count` strings libvirt allocated into the caller's array: converted,
+    then every string freed (all of them, also if one fails to decode)."""
+    try:
+        return [_string(array[i]).decode("utf-8") for i in range(count)]
+    finally:
+        free_strings(array, count)
 
 
 def text(pointer):
@@ -460,8 +471,29 @@ def take_string_array(array, count: int) -> list:
     try:
         return [text(array[i]) for i in range(count)]
     finally:
+        free_strings(array, count)
+        _free(array)
+
+
+def take_struct_array(array, count: int, convert, free_item, failed: str) -> list:
+    """A libvirt-allocated array of `count` struct pointers: each converted by
+    `convert`, then every entry freed with `free_item` and the array freed,
+    also when a conversion fails. A NULL array is []; a NULL entry is a
+    libvirtError(failed), raised after everything is freed."""
+    if not array:
+        return []
+    try:
+        result = []
         for i in range(count):
-            _free(array[i])
+            item = array[i]
+            if not item:
+                raise libvirtError(failed)
+            result.append(convert(item))
+        return result
+    finally:
+        for i in range(count):
+            if array[i]:
+                free_item(array[i])
         _free(array)
 
 

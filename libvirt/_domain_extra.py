@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import struct
 
-from . import _core, _functions, _typedparams
+from . import _core, _cpumap, _functions, _typedparams
 from . import _param_types as _documented     # generated: libvirt's documented types
-from ._typedparams import _INT_P, _PARAMS, from_dict as _from_dict, to_dict as _to_dict
+from ._typedparams import _PARAMS, from_dict as _from_dict, to_dict as _to_dict
 
 _ffi = _core.ffi
 _NULL = _ffi.NULL
@@ -134,27 +134,8 @@ def _node_cpus(dom, failed: str) -> int:
     return count
 
 
-def _maplen(cpus: int) -> int:
-    return (cpus + 7) // 8      # VIR_CPU_MAPLEN
-
-
-def _usable(maps: bytes, offset: int, cpus: int) -> tuple:
-    """The bits of one CPU map starting at byte `offset`, as bools."""
-    return tuple(bool(maps[offset + (cpu >> 3)] & (1 << (cpu & 7)))
-                 for cpu in range(cpus))
-
-
-def _cpumap(cpumap, cpus: int):
-    """A tuple of bools as a CPU map of the host's size (entries past the
-    host's CPUs are ignored, as in libvirt-python)."""
-    if not isinstance(cpumap, (tuple, list)):
-        raise TypeError("Unexpected type, tuple is required")
-    maplen = _maplen(cpus)
-    buffer = _new("unsigned char[]", max(maplen, 1))
-    for cpu, flag in enumerate(cpumap[:cpus]):
-        if flag:
-            buffer[cpu >> 3] |= 1 << (cpu & 7)
-    return buffer, maplen
+_maplen = _cpumap.maplen
+_usable = _cpumap.flags
 
 
 def _nr_virt_cpus(dom, failed: str) -> int:
@@ -164,37 +145,11 @@ def _nr_virt_cpus(dom, failed: str) -> int:
     return info.nrVirtCpu
 
 
-def _cleared_error(params, nparams: int, failed: str):
-    """The error of the call that just failed, read before any string it
-    left in the caller's array is freed (as libvirt-python frees them).
-    Returned, not raised here: a frame holding its own exception would
-    keep it, and the domain, alive in a reference cycle."""
-    error = _error(failed)
-    _virTypedParamsClear(params, nparams)
-    return error
-
-
-def _sized_params(function, before: tuple, nparams: int, after: tuple, failed: str):
-    """A caller-allocated getter asked for `nparams` parameters, as a dict."""
-    params = _new(_PARAMS, nparams)
-    count = _new(_INT_P, nparams)
-    if function(*before, params, count, *after) < 0:
-        raise _cleared_error(params, nparams, failed)
-    try:
-        return _to_dict(params, min(count[0], nparams))
-    finally:
-        _virTypedParamsClear(params, nparams)
-
-
-def _param_types(function, before: tuple, nparams: int, after: tuple, failed: str):
-    params = _new(_PARAMS, nparams)
-    count = _new(_INT_P, nparams)
-    if function(*before, params, count, *after) < 0:
-        raise _cleared_error(params, nparams, failed)
-    try:
-        return _typedparams.kinds(params, min(count[0], nparams))
-    finally:
-        _virTypedParamsClear(params, nparams)
+_cleared_error = _typedparams.cleared_error
+_get_sized = _typedparams.get_sized
+_get_allocated = _typedparams.get_allocated
+_kinds = _typedparams.kinds
+_take_structs = _core.take_struct_array
 
 
 class DomainExtra:
@@ -216,7 +171,7 @@ class DomainExtra:
         raw = bytes(_ffi.buffer(maps))
         return ([(info[i].number, info[i].state, info[i].cpuTime, info[i].cpu)
                  for i in range(nvcpus)],
-                [_usable(raw, i * maplen, cpus) for i in range(nvcpus)])
+                [tuple(_usable(raw, i * maplen, cpus)) for i in range(nvcpus)])
 
     def vcpuPinInfo(self, flags=0):
         """The CPU affinity of every virtual CPU: a list of tuples of bools."""
@@ -229,7 +184,7 @@ class DomainExtra:
         if _virDomainGetVcpuPinInfo(self._o, nvcpus, maps, maplen, flags) < 0:
             raise _error(failed)
         raw = bytes(_ffi.buffer(maps))
-        return [_usable(raw, i * maplen, cpus) for i in range(nvcpus)]
+        return [tuple(_usable(raw, i * maplen, cpus)) for i in range(nvcpus)]
 
     def emulatorPinInfo(self, flags=0):
         """The CPU affinity of the emulator threads: a tuple of bools."""
@@ -240,7 +195,7 @@ class DomainExtra:
         cpumap = _new("unsigned char[]", max(maplen, 1))
         if _virDomainGetEmulatorPinInfo(self._o, cpumap, maplen, flags) < 0:
             raise _error(failed)
-        return _usable(bytes(_ffi.buffer(cpumap)), 0, cpus)
+        return tuple(_usable(bytes(_ffi.buffer(cpumap)), 0, cpus))
 
     def _pin(self, function, name, before, cpumap, after):
         """Pin something (a vCPU, the emulator, an IOThread) to the host CPUs
@@ -248,7 +203,7 @@ class DomainExtra:
         failed = name + "() failed"
         before = tuple(_uint(value, arg, name) for arg, value in before)
         after = tuple(_uint(value, arg, name) for arg, value in after)
-        buffer, maplen = _cpumap(cpumap, _node_cpus(self._o, failed))
+        buffer, maplen = _cpumap.encode(cpumap, _node_cpus(self._o, failed))
         if function(self._o, *before, buffer, maplen, *after) < 0:
             raise _error(failed)
         return 0
@@ -285,27 +240,12 @@ class DomainExtra:
         count = _virDomainGetIOThreadInfo(self._o, info, flags)
         if count < 0:
             raise _error(failed)
-        array = info[0]
-        try:
-            result = []
-            for i in range(count):
-                thread = array[i]
-                if not thread:
-                    raise _core.libvirtError(failed)
-                maplen = thread.cpumaplen
-                raw = bytes(_ffi.buffer(thread.cpumap, maplen)) \
-                    if thread.cpumap and maplen > 0 else b""
-                result.append((thread.iothread_id,
-                               [_maplen(cpu + 1) <= maplen
-                                and bool(raw[cpu >> 3] & (1 << (cpu & 7)))
-                                for cpu in range(cpus)]))
-            return result
-        finally:
-            if array:
-                for i in range(count):
-                    if array[i]:
-                        _virDomainIOThreadInfoFree(array[i])
-                _free(array)
+
+        def convert(thread):
+            return (thread.iothread_id,
+                    _cpumap.read(thread.cpumap, thread.cpumaplen, cpus))
+        return _take_structs(info[0], count, convert,
+                             _virDomainIOThreadInfoFree, failed)
 
     def setIOThreadParams(self, iothread_val, params, flags=0):
         """Set IOThread polling and pool parameters from a dict. Returns 0."""
@@ -425,8 +365,8 @@ class DomainExtra:
         nparams = self._scheduler_nparams(failed)
         if not nparams:
             return {}
-        return _sized_params(_virDomainGetSchedulerParameters, (self._o,),
-                             nparams, (), failed)
+        return _get_sized("virDomainGetSchedulerParameters",
+                          _virDomainGetSchedulerParameters, (self._o,), (), nparams)
 
     def schedulerParametersFlags(self, flags=0):
         """The scheduler's parameters as a dict (virDomainModificationImpact
@@ -436,8 +376,9 @@ class DomainExtra:
         nparams = self._scheduler_nparams(failed)
         if not nparams:
             return {}
-        return _sized_params(_virDomainGetSchedulerParametersFlags, (self._o,),
-                             nparams, (flags,), failed)
+        return _get_sized("virDomainGetSchedulerParametersFlags",
+                          _virDomainGetSchedulerParametersFlags, (self._o,), (flags,),
+                          nparams)
 
     def _set_scheduler(self, params, flags, failed: str):
         if not isinstance(params, dict):
@@ -448,11 +389,13 @@ class DomainExtra:
         if not nparams:
             raise LookupError("Domain has no settable attributes")
         if flags is None:
-            types = _param_types(_virDomainGetSchedulerParameters, (self._o,),
-                                 nparams, (), failed)
+            types = _get_sized("virDomainGetSchedulerParameters",
+                               _virDomainGetSchedulerParameters, (self._o,), (),
+                               nparams, _kinds)
         else:
-            types = _param_types(_virDomainGetSchedulerParametersFlags, (self._o,),
-                                 nparams, (flags,), failed)
+            types = _get_sized("virDomainGetSchedulerParametersFlags",
+                               _virDomainGetSchedulerParametersFlags, (self._o,),
+                               (flags,), nparams, _kinds)
         return _from_dict(params, types)
 
     def setSchedulerParameters(self, params):
@@ -493,14 +436,8 @@ class DomainExtra:
         """The statistics of the domain's current (or last) job as a dict,
         with its virDomainJobType under 'type'."""
         kind = _new("int *")
-        params = _new("virTypedParameterPtr *")
-        count = _new("int *")
-        if _virDomainGetJobStats(self._o, kind, params, count, _uint(flags, "flags")) < 0:
-            raise _error("virDomainGetJobStats() failed")
-        try:
-            result = _to_dict(params[0], count[0])
-        finally:
-            _virTypedParamsFree(params[0], count[0])
+        result = _get_allocated("virDomainGetJobStats", _virDomainGetJobStats,
+                                (self._o, kind), (_uint(flags, "flags"),))
         result["type"] = kind[0]
         return result
 
@@ -595,22 +532,12 @@ class DomainExtra:
         count = _virDomainGetFSInfo(self._o, info, _uint(flags, "flags"))
         if count < 0:
             raise _error(failed)
-        array = info[0]
-        try:
-            result = []
-            for i in range(count):
-                fs = array[i]
-                if not fs:
-                    raise _core.libvirtError(failed)
-                result.append((_core.text(fs.mountpoint), _core.text(fs.name), _core.text(fs.fstype),
-                               [_core.text(fs.devAlias[j]) for j in range(fs.ndevAlias)]))
-            return result
-        finally:
-            if array:
-                for i in range(count):
-                    if array[i]:
-                        _virDomainFSInfoFree(array[i])
-                _free(array)
+        text = _core.text
+
+        def convert(fs):
+            return (text(fs.mountpoint), text(fs.name), text(fs.fstype),
+                    [text(fs.devAlias[j]) for j in range(fs.ndevAlias)])
+        return _take_structs(info[0], count, convert, _virDomainFSInfoFree, failed)
 
     def fsFreeze(self, mountpoints=None, flags=0):
         """Freeze the guest's file systems (all when mountpoints is None).
@@ -639,24 +566,16 @@ class DomainExtra:
                                              _uint(flags, "flags"))
         if count < 0:
             raise _error("virDomainInterfaceAddresses() failed")
-        array = ifaces[0]
-        try:
-            result = {}
-            for i in range(count):
-                iface = array[i]
-                addrs = None
-                if iface.naddrs:
-                    addrs = [{"addr": _core.text(a.addr), "prefix": a.prefix, "type": a.type}
-                             for a in (iface.addrs[j] for j in range(iface.naddrs))]
-                result[_core.text(iface.name)] = {"addrs": addrs,
-                                             "hwaddr": _core.text(iface.hwaddr)}
-            return result
-        finally:
-            if array:
-                for i in range(count):
-                    if array[i]:
-                        _virDomainInterfaceFree(array[i])
-                _free(array)
+        text = _core.text
+
+        def convert(iface):
+            addrs = None
+            if iface.naddrs:
+                addrs = [{"addr": text(a.addr), "prefix": a.prefix, "type": a.type}
+                         for a in (iface.addrs[j] for j in range(iface.naddrs))]
+            return text(iface.name), {"addrs": addrs, "hwaddr": text(iface.hwaddr)}
+        return dict(_take_structs(ifaces[0], count, convert, _virDomainInterfaceFree,
+                                  "virDomainInterfaceAddresses() failed"))
 
     def authorizedSSHKeysGet(self, user, flags=0):
         """The authorized SSH keys of a guest user, as a list of str."""
