@@ -2,7 +2,7 @@
 is written by hand (each described in api-xml/host-extra.xml).
 
 Each converts its Python arguments before calling libvirt (bad input is
-refused as in _domain_extra, never a libvirt call with garbage),
+refused as in the _domain_* modules, never a libvirt call with garbage),
 reads libvirt's error right after a failing call, and frees what libvirt
 allocated for the caller even when a conversion fails half-way."""
 

@@ -7,7 +7,10 @@ functions."""
 from __future__ import annotations
 
 from . import _core, _functions
-from ._domain_extra import DomainExtra
+from ._domain_cpu import DomainCPU
+from ._domain_guest import DomainGuest
+from ._domain_io import DomainIO
+from ._domain_migrate import DomainMigrate
 from ._events import ConnectionEvents
 from ._host_extra import ConnectionExtra, NetworkExtra, SecretExtra
 from ._streams import CHUNK, StreamIO
@@ -148,7 +151,7 @@ class ConnectionChild(_Handle):
 _virDomainRevertToSnapshot = _functions.virDomainRevertToSnapshot
 
 
-class Domain(ConnectionChild, DomainExtra):
+class Domain(ConnectionChild, DomainCPU, DomainIO, DomainGuest, DomainMigrate):
     """A domain."""
 
     def revertToSnapshot(self, snap, flags=0):
