@@ -49,6 +49,9 @@ _libvirt = library("libvirt")
 NULL = ffi.NULL
 _string = ffi.string
 _free = _libvirt.free
+free = _free            # libvirt's free(), for what libvirt allocated
+# The compiled (API mode) library, or None in ABI mode.
+API_LIB = _api_lib
 _virGetLastError = _libvirt.virGetLastError
 
 
@@ -228,7 +231,7 @@ def report_exception() -> None:
 # (VIR_ERR_INVALID_ARG, as libvirt's own checks give) and the precise Python
 # class: programs catching either keep working.
 
-class _RefusedArgument(libvirtError):
+class RefusedArgument(libvirtError):
     """An argument the binding refused before calling libvirt.
 
     `passed_on` tells whether libvirt-python would have handed the value to
@@ -247,17 +250,17 @@ class _RefusedArgument(libvirtError):
                     None, 0, 0)
 
 
-class ArgumentTypeError(_RefusedArgument, TypeError):
+class ArgumentTypeError(RefusedArgument, TypeError):
     """An argument of a type the C argument cannot take (None for a pointer
     libvirt requires, a str where a list is expected, ...)."""
 
 
-class ArgumentValueError(_RefusedArgument, ValueError):
+class ArgumentValueError(RefusedArgument, ValueError):
     """An argument of the right type with a value C cannot carry (a NUL
     inside a string, a UUID that is not 16 bytes, ...)."""
 
 
-class ArgumentRangeError(_RefusedArgument, OverflowError):
+class ArgumentRangeError(RefusedArgument, OverflowError):
     """An integer outside the range of its C type (libvirt-python would
     silently truncate it)."""
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from . import _core, _cpumap, _functions, _typedparams
 from . import _param_types as _documented     # generated: libvirt's documented types
-from ._typedparams import _PARAMS, from_dict as _from_dict, to_dict as _to_dict
+from ._typedparams import PARAMS as _PARAMS, from_dict as _from_dict, to_dict as _to_dict
 
 _ffi = _core.ffi
 _NULL = _ffi.NULL
 _new = _ffi.new
-_free = _core._free
+_free = _core.free
 _error = _core.error
 # Integer arguments by their C type: refused (ArgumentRangeError, a
 # libvirtError) outside its range, where libvirt-python would truncate.

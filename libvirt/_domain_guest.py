@@ -20,7 +20,7 @@ from . import _core, _functions
 _ffi = _core.ffi
 _NULL = _ffi.NULL
 _new = _ffi.new
-_free = _core._free
+_free = _core.free
 _error = _core.error
 # Integer arguments by their C type: refused (ArgumentRangeError, a
 # libvirtError) outside its range, where libvirt-python would truncate.

@@ -23,7 +23,7 @@ from . import _core, _functions, _typedparams
 _ffi = _core.ffi
 _new = _ffi.new
 _string = _ffi.string
-_free = _core._free
+_free = _core.free
 _error = _core.error
 _cstr = _core.cstr
 # Integer arguments by their C type: refused (ArgumentRangeError, a

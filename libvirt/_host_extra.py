@@ -13,8 +13,8 @@ from . import _param_types as _documented     # generated: libvirt's documented 
 
 _ffi = _core.ffi
 _NULL = _core.NULL
-_free = _core._free
-_string = _core._string
+_free = _core.free
+_string = _core.ffi.string
 _classes = _core.classes
 
 

@@ -22,7 +22,7 @@ _virTypedParamsFree = _functions.virTypedParamsFree
 _NULL = _ffi.NULL
 # Types resolved once: ffi.new and ffi.cast with a string parse it each time.
 _INT_P = _ffi.typeof("int *")
-_PARAMS = _ffi.typeof("virTypedParameter[]")
+PARAMS = _ffi.typeof("virTypedParameter[]")
 _PARAMS_P = _ffi.typeof("virTypedParameterPtr *")
 _CHAR_P = _ffi.typeof("char *")
 
@@ -132,7 +132,7 @@ def get_sized(name: str, function, before: tuple, after: tuple,
             return {}
     else:
         count[0] = nparams
-    params = _ffi.new(_PARAMS, nparams)
+    params = _ffi.new(PARAMS, nparams)
     if function(*before, params, count, *after) < 0:
         raise cleared_error(params, nparams, name + "() failed")
     try:
@@ -220,7 +220,7 @@ def from_dict(values: dict, types: dict):
         raise TypeError("params must be a dict, not %s" % type(values).__name__)
     if not values:
         raise LookupError("Need non-empty dictionary to set attributes")
-    params = _ffi.new(_PARAMS, len(values))
+    params = _ffi.new(PARAMS, len(values))
     keepalive = []
     for param, (field, value) in zip(params, values.items()):
         if field not in types:
@@ -240,7 +240,7 @@ def from_dict_hinted(values, hints: dict, what: str):
                for item in (value if isinstance(value, (list, tuple)) else (value,))]
     if not entries:
         return _NULL, 0, []
-    params = _ffi.new(_PARAMS, len(entries))
+    params = _ffi.new(PARAMS, len(entries))
     keepalive = []
     for param, (field, item) in zip(params, entries):
         kind = hints.get(field)

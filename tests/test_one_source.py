@@ -166,9 +166,9 @@ def test_every_function_the_handwritten_layer_uses_is_bound_from_the_model(api):
                  "virEventAddHandle", "virTypedParamsFree", "virDomainLxcOpenNamespace"):
         assert name in used and name in _core.bound and name in vars(_functions)
     for name in ("virConnectSecretEventRegisterAny", "virConnectSecretEventDeregisterAny"):
-        assert name in _core.bound and name in vars(_functions)   # named by _events._FAMILIES
+        assert name in _core.bound and name in vars(_functions)   # named by _events.FAMILIES
     assert libvirt._domain_cpu._virDomainGetCPUStats is _functions.virDomainGetCPUStats
-    assert _events._FAMILIES["virSecret"].register is _functions.virConnectSecretEventRegisterAny
+    assert _events.FAMILIES["virSecret"].register is _functions.virConnectSecretEventRegisterAny
 
 
 @pytest.fixture

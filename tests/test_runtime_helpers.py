@@ -135,3 +135,30 @@ def test_helpers_through_the_api(conn, dom):
     assert all(isinstance(pin, tuple) and len(pin) == cpus for pin in pins)
     assert isinstance(dom.schedulerParameters(), dict)
     assert isinstance(dom.interfaceAddresses(0), dict)
+
+
+def test_hand_written_modules_reach_no_private_name_of_another():
+    # Each module's interface is its public names (_events.FAMILIES,
+    # _typedparams.PARAMS, _objects.MadeFromObject, _core.free, ...).
+    import ast
+    import os
+    import re
+    package = os.path.dirname(_core.__file__)
+    modules = {name[:-3] for name in os.listdir(package) if name.endswith(".py")}
+    generated = {"_enums", "_functions", "_param_types", "_build_info"}
+    found = []
+    for module in sorted(modules - generated):
+        if module.startswith(("_generated", "_libvirtmod")) and module != "_libvirtmod_runtime":
+            continue
+        with open(os.path.join(package, module + ".py"), encoding="utf-8") as stream:
+            tree = ast.parse(stream.read())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in modules and node.value.id != module
+                    and re.match(r"_[A-Za-z]", node.attr)):
+                found.append("%s: %s.%s" % (module, node.value.id, node.attr))
+            elif isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                found += ["%s: from %s import %s" % (module, node.module, alias.name)
+                          for alias in node.names
+                          if re.match(r"_[A-Za-z]", alias.name)]
+    assert found == []
