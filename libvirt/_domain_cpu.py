@@ -24,6 +24,7 @@ _NULL = _ffi.NULL
 _new = _ffi.new
 _free = _core.free
 _error = _core.error
+
 # Integer arguments by their C type: refused (ArgumentRangeError, a
 # libvirtError) outside its range, where libvirt-python would truncate.
 _uint = _core.index_checker("unsigned int")

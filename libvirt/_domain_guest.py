@@ -22,10 +22,12 @@ _NULL = _ffi.NULL
 _new = _ffi.new
 _free = _core.free
 _error = _core.error
+
 # Integer arguments by their C type: refused (ArgumentRangeError, a
 # libvirtError) outside its range, where libvirt-python would truncate.
 _uint = _core.index_checker("unsigned int")
 _llong = _core.index_checker("long long")
+
 _virDomainGetTime = _functions.virDomainGetTime
 _virDomainSetTime = _functions.virDomainSetTime
 _virDomainGetDiskErrors = _functions.virDomainGetDiskErrors
@@ -38,6 +40,7 @@ _virDomainInterfaceFree = _functions.virDomainInterfaceFree
 _virDomainAuthorizedSSHKeysGet = _functions.virDomainAuthorizedSSHKeysGet
 _virDomainAuthorizedSSHKeysSet = _functions.virDomainAuthorizedSSHKeysSet
 _virDomainGetMessages = _functions.virDomainGetMessages
+
 _take_structs = _core.take_struct_array
 
 

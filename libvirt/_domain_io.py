@@ -26,6 +26,7 @@ _string = _ffi.string
 _free = _core.free
 _error = _core.error
 _cstr = _core.cstr
+
 # Integer arguments by their C type: refused (ArgumentRangeError, a
 # libvirtError) outside its range, where libvirt-python would truncate.
 _uint = _core.index_checker("unsigned int")

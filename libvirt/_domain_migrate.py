@@ -23,6 +23,7 @@ _NULL = _ffi.NULL
 _error = _core.error
 _cstr = _core.cstr
 _cstr_or_null = _core.cstr_or_null
+
 # Integer arguments by their C type: refused (ArgumentRangeError, a
 # libvirtError) outside its range, where libvirt-python would truncate.
 _uint = _core.index_checker("unsigned int")
