@@ -92,7 +92,7 @@ class AdminConnection(_objects.OwnConnection):
         reason other than close() (VIR_CONNECT_CLOSE_REASON_*). Needs an
         event loop registered before the connection was opened."""
         _core.require_callable(cb, "cb", "virAdmConnectRegisterCloseCallback")
-        handle = _callbacks.hold(_events._Registration(self, cb, opaque))
+        handle = _callbacks.hold(_events.Registration(self, cb, opaque))
         ret = _virAdmConnectRegisterCloseCallback(
             self._o, _close_callback(), handle, _callbacks.FREE_OPAQUE)
         if ret == -1:
@@ -109,7 +109,7 @@ class AdminConnection(_objects.OwnConnection):
         return ret
 
 
-class AdminClient(_objects._MadeFromObject):
+class AdminClient(_objects.MadeFromObject):
     """A client connected to one of the daemon's servers: made from that
     server, which it keeps (server()), as it keeps the admin connection
     (connect())."""
@@ -117,7 +117,7 @@ class AdminClient(_objects._MadeFromObject):
     __slots__ = ()
 
     def __init__(self, srv, _obj=None) -> None:
-        _objects._MadeFromObject.__init__(self, srv, _obj)
+        _objects.MadeFromObject.__init__(self, srv, _obj)
 
     def server(self):
         return self._parent

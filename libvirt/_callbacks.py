@@ -15,7 +15,7 @@ from _thread import allocate_lock  # threading costs milliseconds of import time
 from . import _core
 
 _ffi = _core.ffi
-_api_lib = _core._api_lib
+_api_lib = _core.API_LIB
 _closures = []          # ABI mode: keeps every ffi.callback alive
 
 

@@ -49,6 +49,9 @@ _libvirt = library("libvirt")
 NULL = ffi.NULL
 _string = ffi.string
 _free = _libvirt.free
+free = _free            # libvirt's free(), for what libvirt allocated
+# The compiled (API mode) library, or None in ABI mode.
+API_LIB = _api_lib
 _virGetLastError = _libvirt.virGetLastError
 
 
@@ -228,7 +231,7 @@ def report_exception() -> None:
 # (VIR_ERR_INVALID_ARG, as libvirt's own checks give) and the precise Python
 # class: programs catching either keep working.
 
-class _RefusedArgument(libvirtError):
+class RefusedArgument(libvirtError):
     """An argument the binding refused before calling libvirt.
 
     `passed_on` tells whether libvirt-python would have handed the value to
@@ -247,17 +250,17 @@ class _RefusedArgument(libvirtError):
                     None, 0, 0)
 
 
-class ArgumentTypeError(_RefusedArgument, TypeError):
+class ArgumentTypeError(RefusedArgument, TypeError):
     """An argument of a type the C argument cannot take (None for a pointer
     libvirt requires, a str where a list is expected, ...)."""
 
 
-class ArgumentValueError(_RefusedArgument, ValueError):
+class ArgumentValueError(RefusedArgument, ValueError):
     """An argument of the right type with a value C cannot carry (a NUL
     inside a string, a UUID that is not 16 bytes, ...)."""
 
 
-class ArgumentRangeError(_RefusedArgument, OverflowError):
+class ArgumentRangeError(RefusedArgument, OverflowError):
     """An integer outside the range of its C type (libvirt-python would
     silently truncate it)."""
 
@@ -444,9 +447,20 @@ def take_string(pointer) -> str:
         _free(pointer)
 
 
+def free_strings(array, count: int) -> None:
+    """Free the `count` strings of a char ** libvirt filled (NULL entries
+    are skipped by libvirt's free)."""
+    for i in range(count):
+        _free(array[i])
+
+
 def take_strings(array, count: int):
-    """An array of `count` strings libvirt allocated: converted, freed."""
-    return [take_string(array[i]) for i in range(count)]
+    """`count` strings libvirt allocated into the caller's array: converted,
+    then every string freed (all of them, also if one fails to decode)."""
+    try:
+        return [_string(array[i]).decode("utf-8") for i in range(count)]
+    finally:
+        free_strings(array, count)
 
 
 def text(pointer):
@@ -460,8 +474,29 @@ def take_string_array(array, count: int) -> list:
     try:
         return [text(array[i]) for i in range(count)]
     finally:
+        free_strings(array, count)
+        _free(array)
+
+
+def take_struct_array(array, count: int, convert, free_item, failed: str) -> list:
+    """A libvirt-allocated array of `count` struct pointers: each converted by
+    `convert`, then every entry freed with `free_item` and the array freed,
+    also when a conversion fails. A NULL array is []; a NULL entry is a
+    libvirtError(failed), raised after everything is freed."""
+    if not array:
+        return []
+    try:
+        result = []
         for i in range(count):
-            _free(array[i])
+            item = array[i]
+            if not item:
+                raise libvirtError(failed)
+            result.append(convert(item))
+        return result
+    finally:
+        for i in range(count):
+            if array[i]:
+                free_item(array[i])
         _free(array)
 
 

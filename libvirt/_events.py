@@ -35,7 +35,7 @@ class _Family:
         self.attribute = attribute      # libvirt-python's dict of callback IDs
 
 
-_FAMILIES = {
+FAMILIES = {
     "virDomain": _Family("virDomain", "virDomainEventID",
                          "virConnectDomainEventRegisterAny",
                          "domainEventCallbackID"),
@@ -118,7 +118,7 @@ def _converters(callback_type):
     return steps
 
 
-class _Registration:
+class Registration:
     """What libvirt's opaque leads back to: one Python callback."""
 
     __slots__ = ("conn", "callback", "opaque")
@@ -130,7 +130,7 @@ class _Registration:
         self.callback(self.conn, *values, self.opaque)
 
 
-class _LegacyDomainRegistration:
+class LegacyDomainRegistration:
     """domainEventRegister: one libvirt registration per connection, for all
     the callbacks in conn.domainEventCallbacks (libvirt-python's record)."""
 
@@ -189,7 +189,7 @@ def c_callback(callback_type, as_type):
 
 
 def _register(conn, family_name, obj, event_id, cb, opaque):
-    family = _FAMILIES[family_name]
+    family = FAMILIES[family_name]
     # TypeError or OverflowError, as libvirt-python's 'i' format gives.
     event_id = _core.checked_index(event_id, "eventID", "int", family.register_name)
     callback_type = _core.event_callback_types.get(family.id_enum, {}).get(event_id)
@@ -201,7 +201,7 @@ def _register(conn, family_name, obj, event_id, cb, opaque):
     _core.require_callable(cb, "cb", family.register_name)
     c_obj = _core.handle_or_null(obj, classes[family.cls], "object")
     function = c_callback(callback_type, family.generic_type)
-    handle = _callbacks.hold(_Registration(conn, cb, opaque))
+    handle = _callbacks.hold(Registration(conn, cb, opaque))
     ret = family.register(conn._o, c_obj, event_id, function, handle,
                           _callbacks.FREE_OPAQUE)
     if ret == -1:
@@ -214,7 +214,7 @@ def _register(conn, family_name, obj, event_id, cb, opaque):
 
 
 def _deregister(conn, family_name, callback_id):
-    family = _FAMILIES[family_name]
+    family = FAMILIES[family_name]
     ret = family.deregister(conn._o, _core.checked_index(
         callback_id, "callbackID", "int", family.deregister_name))
     if ret == -1:
@@ -229,7 +229,7 @@ _virConnectDomainEventRegister = _functions.virConnectDomainEventRegister
 _virConnectDomainEventDeregister = _functions.virConnectDomainEventDeregister
 
 
-def _lifecycle_callback():
+def lifecycle_callback():
     return c_callback("virConnectDomainEventCallback", "virConnectDomainEventCallback")
 
 
@@ -288,8 +288,8 @@ class ConnectionEvents:
             callbacks[cb] = opaque
             return
         self.domainEventCallbacks = {cb: opaque}
-        handle = _callbacks.hold(_LegacyDomainRegistration(self))
-        if _virConnectDomainEventRegister(self._o, _lifecycle_callback(), handle,
+        handle = _callbacks.hold(LegacyDomainRegistration(self))
+        if _virConnectDomainEventRegister(self._o, lifecycle_callback(), handle,
                                           _callbacks.FREE_OPAQUE) == -1:
             error = _core.error("virConnectDomainEventRegister() failed")
             _callbacks.drop(handle)
@@ -303,14 +303,14 @@ class ConnectionEvents:
         del callbacks[cb]
         if not callbacks:
             del self.domainEventCallbacks
-            if _virConnectDomainEventDeregister(self._o, _lifecycle_callback()) == -1:
+            if _virConnectDomainEventDeregister(self._o, lifecycle_callback()) == -1:
                 raise _core.error("virConnectDomainEventDeregister() failed")
 
     def registerCloseCallback(self, cb, opaque):
         """Call cb(conn, reason, opaque) when the connection closes for a
         reason other than close() (VIR_CONNECT_CLOSE_REASON_*)."""
         _core.require_callable(cb, "cb", "virConnectRegisterCloseCallback")
-        handle = _callbacks.hold(_Registration(self, cb, opaque))
+        handle = _callbacks.hold(Registration(self, cb, opaque))
         ret = _virConnectRegisterCloseCallback(
             self._o, _close_callback(), handle, _callbacks.FREE_OPAQUE)
         if ret == -1:

@@ -2,19 +2,19 @@
 is written by hand (each described in api-xml/host-extra.xml).
 
 Each converts its Python arguments before calling libvirt (bad input is
-refused as in _domain_extra, never a libvirt call with garbage),
+refused as in the _domain_* modules, never a libvirt call with garbage),
 reads libvirt's error right after a failing call, and frees what libvirt
 allocated for the caller even when a conversion fails half-way."""
 
 from __future__ import annotations
 
-from . import _core, _functions, _typedparams
+from . import _core, _cpumap, _functions, _typedparams
 from . import _param_types as _documented     # generated: libvirt's documented types
 
 _ffi = _core.ffi
 _NULL = _core.NULL
-_free = _core._free
-_string = _core._string
+_free = _core.free
+_string = _core.ffi.string
 _classes = _core.classes
 
 
@@ -179,10 +179,7 @@ class ConnectionExtra:
             raise _core.error("virNodeGetCPUMap() failed")
         bits = cpumap[0]
         try:
-            if bits == _NULL:
-                used = [False] * ret
-            else:
-                used = [bool(bits[i >> 3] & (1 << (i & 7))) for i in range(ret)]
+            used = _cpumap.read(bits, _cpumap.maplen(ret), ret)
         finally:
             _free(bits)
         return (ret, used, online[0])
@@ -312,28 +309,22 @@ class NetworkExtra:
         ret = _virNetworkGetDHCPLeases(self._o, c_mac, leases, flags)
         if ret < 0:
             raise _core.error("virNetworkGetDHCPLeases() failed")
-        array = leases[0]
-        try:
-            result = []
-            for i in range(ret):
-                lease = array[i]
-                result.append({
-                    "iface": _core.text(lease.iface),
-                    "expirytime": lease.expirytime,
-                    "type": lease.type,
-                    "mac": _core.text(lease.mac),
-                    "ipaddr": _core.text(lease.ipaddr),
-                    "prefix": lease.prefix,
-                    "hostname": _core.text(lease.hostname),
-                    "clientid": _core.text(lease.clientid),
-                    "iaid": _core.text(lease.iaid),
-                })
-            return result
-        finally:
-            if array != _NULL:
-                for i in range(ret):
-                    _virNetworkDHCPLeaseFree(array[i])
-                _free(array)
+        text = _core.text
+
+        def convert(lease):
+            return {
+                "iface": text(lease.iface),
+                "expirytime": lease.expirytime,
+                "type": lease.type,
+                "mac": text(lease.mac),
+                "ipaddr": text(lease.ipaddr),
+                "prefix": lease.prefix,
+                "hostname": text(lease.hostname),
+                "clientid": text(lease.clientid),
+                "iaid": text(lease.iaid),
+            }
+        return _core.take_struct_array(leases[0], ret, convert, _virNetworkDHCPLeaseFree,
+                                       "virNetworkGetDHCPLeases() failed")
 
 
 class SecretExtra:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from . import _callbacks, _core, _eventloop, _events, _objects
+from . import _callbacks, _core, _eventloop, _events, _functions, _objects
 
 _ffi = _core.ffi
 _gc = _ffi.gc
@@ -25,7 +25,7 @@ _NULL = _ffi.NULL
 _CData = _ffi.CData
 _typeof = _ffi.typeof
 _new_object = object.__new__
-_Handle = _objects._Handle
+_Handle = _objects.Handle
 
 libvirtError = _core.libvirtError
 _FunctionNotAvailable = _core.FunctionNotAvailable
@@ -55,7 +55,7 @@ def borrower(cls_name: str):
         return borrow
     cls = _core.classes[cls_name]
     ctype = _typeof(cls_name + " *")
-    made_from_object = issubclass(cls, _objects._MadeFromObject)
+    made_from_object = issubclass(cls, _objects.MadeFromObject)
     made_from_connection = issubclass(cls, _objects.ConnectionChild)
 
     def borrow(handle):
@@ -183,7 +183,7 @@ def failed(error, value):
     raises."""
     if isinstance(error, _FunctionNotAvailable):
         raise error
-    if isinstance(error, _core._RefusedArgument) and not error.passed_on:
+    if isinstance(error, _core.RefusedArgument) and not error.passed_on:
         raise error     # libvirt-python's own argument parsing raises too
     return value
 
@@ -236,7 +236,7 @@ def _dispatcher_name(callback_type: str) -> str:
 
 
 def _register_any(family_name: str, method_name: str):
-    family = _events._FAMILIES[family_name]
+    family = _events.FAMILIES[family_name]
     borrow_conn = borrower("virConnect")
     borrow_object = borrower(family_name)
     register_any = method("virConnect", method_name)
@@ -287,7 +287,7 @@ class _LegacyRelay:
         if dispatch is not None:
             dispatch(take(lent), event, detail)
         else:
-            _events._LegacyDomainRegistration(self.target).deliver(
+            _events.LegacyDomainRegistration(self.target).deliver(
                 [_handed_over(lent, self.target), event, detail])
 
 
@@ -297,16 +297,16 @@ def _c_handle(handle):
 
 def virConnectDomainEventRegister(conn, target):
     handle = _callbacks.hold(_LegacyRelay(target))
-    ret = _events._virConnectDomainEventRegister(
-        _c_handle(conn), _events._lifecycle_callback(), handle, _callbacks.FREE_OPAQUE)
+    ret = _functions.virConnectDomainEventRegister(
+        _c_handle(conn), _events.lifecycle_callback(), handle, _callbacks.FREE_OPAQUE)
     if ret == -1:
         _callbacks.drop(handle)
     return ret
 
 
 def virConnectDomainEventDeregister(conn, target):
-    return _events._virConnectDomainEventDeregister(
-        _c_handle(conn), _events._lifecycle_callback())
+    return _functions.virConnectDomainEventDeregister(
+        _c_handle(conn), _events.lifecycle_callback())
 
 
 _register_close_callback = method("virConnect", "registerCloseCallback")

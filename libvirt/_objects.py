@@ -7,7 +7,10 @@ functions."""
 from __future__ import annotations
 
 from . import _core, _functions
-from ._domain_extra import DomainExtra
+from ._domain_cpu import DomainCPU
+from ._domain_guest import DomainGuest
+from ._domain_io import DomainIO
+from ._domain_migrate import DomainMigrate
 from ._events import ConnectionEvents
 from ._host_extra import ConnectionExtra, NetworkExtra, SecretExtra
 from ._streams import CHUNK, StreamIO
@@ -92,7 +95,7 @@ def capsule_pointer(capsule) -> int:
     return get_pointer(capsule, get_name(capsule)) or 0
 
 
-class _Handle:
+class Handle:
     """An object holding a libvirt handle in `_o` (libvirt-python's name).
 
     The handle is released by the destructor attached with ffi.gc when the
@@ -124,7 +127,7 @@ class _Handle:
         return _gc(handle, cls._release)
 
 
-class ConnectionChild(_Handle):
+class ConnectionChild(Handle):
     """An object made from a connection; it keeps that connection alive."""
 
     __slots__ = ("_conn",)
@@ -148,7 +151,7 @@ class ConnectionChild(_Handle):
 _virDomainRevertToSnapshot = _functions.virDomainRevertToSnapshot
 
 
-class Domain(ConnectionChild, DomainExtra):
+class Domain(ConnectionChild, DomainCPU, DomainIO, DomainGuest, DomainMigrate):
     """A domain."""
 
     def revertToSnapshot(self, snap, flags=0):
@@ -184,7 +187,7 @@ class Stream(ConnectionChild, StreamIO):
     """A data stream (volume upload and download, consoles, ...)."""
 
 
-class _MadeFromObject(_Handle):
+class MadeFromObject(Handle):
     """An object made from another object than its connection (a domain's
     snapshot, a network's port): it keeps that object and the connection."""
 
@@ -207,31 +210,31 @@ class _MadeFromObject(_Handle):
         return self._conn
 
 
-class DomainChild(_MadeFromObject):
+class DomainChild(MadeFromObject):
     """Snapshots and checkpoints: made from a domain."""
 
     __slots__ = ()
     _dom = property(lambda self: self._parent)    # libvirt-python's name
 
     def __init__(self, dom, _obj=None) -> None:
-        _MadeFromObject.__init__(self, dom, _obj)
+        MadeFromObject.__init__(self, dom, _obj)
 
     def domain(self):
         return self._parent
 
     # libvirt-python's names for the same two.
-    getConnect = _MadeFromObject.connect
+    getConnect = MadeFromObject.connect
     getDomain = domain
 
 
-class NetworkChild(_MadeFromObject):
+class NetworkChild(MadeFromObject):
     """Network ports: made from a network."""
 
     __slots__ = ()
     _net = property(lambda self: self._parent)    # libvirt-python's name
 
     def __init__(self, net, _obj=None) -> None:
-        _MadeFromObject.__init__(self, net, _obj)
+        MadeFromObject.__init__(self, net, _obj)
 
     def network(self):
         return self._parent
@@ -242,7 +245,7 @@ _virConnGetLastError = _functions.virConnGetLastError
 _T_virNodeInfo_p = _ffi.typeof("virNodeInfo *")
 
 
-class OwnConnection(_Handle):
+class OwnConnection(Handle):
     """A connection (to libvirt or to a daemon's admin server): closed when
     the Python object goes away, as in libvirt-python, or explicitly with
     close() or a `with` block."""

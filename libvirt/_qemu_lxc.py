@@ -11,7 +11,7 @@ from . import _callbacks, _core, _events, _functions
 
 _ffi = _core.ffi
 _NULL = _core.NULL
-_free = _core._free
+_free = _core.free
 _classes = _core.classes
 
 _virConnectDomainQemuMonitorEventRegister = _functions.virConnectDomainQemuMonitorEventRegister
@@ -44,7 +44,7 @@ def qemuMonitorEventRegister(conn, dom, event, cb, opaque, flags=0):
     _core.require_callable(cb, "cb", "virConnectDomainQemuMonitorEventRegister")
     flags = _flags(flags)
     function = _events.c_callback(_MONITOR_EVENT, _MONITOR_EVENT)
-    handle = _callbacks.hold(_events._Registration(conn, cb, opaque))
+    handle = _callbacks.hold(_events.Registration(conn, cb, opaque))
     ret = _virConnectDomainQemuMonitorEventRegister(
         c_conn, c_dom, c_event, function, handle, _callbacks.FREE_OPAQUE, flags)
     if ret == -1:

@@ -22,7 +22,7 @@ _virTypedParamsFree = _functions.virTypedParamsFree
 _NULL = _ffi.NULL
 # Types resolved once: ffi.new and ffi.cast with a string parse it each time.
 _INT_P = _ffi.typeof("int *")
-_PARAMS = _ffi.typeof("virTypedParameter[]")
+PARAMS = _ffi.typeof("virTypedParameter[]")
 _PARAMS_P = _ffi.typeof("virTypedParameterPtr *")
 _CHAR_P = _ffi.typeof("char *")
 
@@ -106,27 +106,47 @@ def to_dict_rows(params, stride: int, used: int, rows: int) -> list:
     return [to_dict(params + row * stride, used) for row in range(max(rows, 0))]
 
 
-def get_sized(name: str, function, before: tuple, after: tuple) -> dict:
+def cleared_error(params, nparams: int, failed: str):
+    """The error of the call that just failed, read before any string it
+    left in the caller's array is freed (as libvirt-python frees them).
+    Returned, not raised here: a frame holding its own exception would
+    keep it, and the object, alive in a reference cycle."""
+    error = _core.error(failed)
+    _virTypedParamsClear(params, nparams)
+    return error
+
+
+def get_sized(name: str, function, before: tuple, after: tuple,
+              nparams=None, convert=to_dict):
     """Getters whose array the caller allocates: asked once with no array
-    for the count, then again to fill it."""
+    for the count (unless `nparams` gives it), then again to fill it; the
+    filled array converted by `convert`. The strings libvirt put in it are
+    freed always: after the conversion, or, when the filling call fails,
+    after its error is read."""
     count = _ffi.new(_INT_P, 0)
-    if function(*before, _NULL, count, *after) == -1:
-        raise _core.error(name + "() failed")
-    if count[0] == 0:
-        return {}
-    params = _ffi.new(_PARAMS, count[0])
-    if function(*before, params, count, *after) == -1:
-        raise _core.error(name + "() failed")
+    if nparams is None:
+        if function(*before, _NULL, count, *after) < 0:
+            raise _core.error(name + "() failed")
+        nparams = count[0]
+        if nparams <= 0:
+            return {}
+    else:
+        count[0] = nparams
+    params = _ffi.new(PARAMS, nparams)
+    if function(*before, params, count, *after) < 0:
+        raise cleared_error(params, nparams, name + "() failed")
     try:
-        return to_dict(params, count[0])
+        return convert(params, min(count[0], nparams))
     finally:
-        _virTypedParamsClear(params, count[0])     # the strings libvirt made
+        _virTypedParamsClear(params, nparams)     # the strings libvirt made
 
 
 def get_allocated(name: str, function, before: tuple, after: tuple,
-                  count_type: str = "int *", none_on_failure: bool = False):
+                  count_type: str = "int *", none_on_failure: bool = False,
+                  convert=to_dict):
     """Getters for which libvirt allocates the array (None instead of an
-    exception when libvirt fails, for those libvirt-python lets do so)."""
+    exception when libvirt fails, for those libvirt-python lets do so); the
+    array converted by `convert`, then freed, also if the conversion fails."""
     params = _ffi.new(_PARAMS_P)
     count = _ffi.new(count_type, 0)
     if function(*before, params, count, *after) == -1:
@@ -134,7 +154,7 @@ def get_allocated(name: str, function, before: tuple, after: tuple,
             return None
         raise _core.error(name + "() failed")
     try:
-        return to_dict(params[0], count[0])
+        return convert(params[0], count[0])
     finally:
         _virTypedParamsFree(params[0], count[0])
 
@@ -150,24 +170,8 @@ def kinds(params, count: int) -> dict:
 def _types(name: str, getter, before: tuple, after: tuple, sized: bool) -> dict:
     """{field: VIR_TYPED_PARAM_*} of what the getter currently reports."""
     if sized:
-        count = _ffi.new(_INT_P, 0)
-        if getter(*before, _NULL, count, *after) == -1:
-            raise _core.error(name + "() failed")
-        params = _ffi.new(_PARAMS, max(count[0], 1))
-        if getter(*before, params, count, *after) == -1:
-            raise _core.error(name + "() failed")
-        try:
-            return kinds(params, count[0])
-        finally:
-            _virTypedParamsClear(params, count[0])
-    allocated = _ffi.new(_PARAMS_P)
-    count = _ffi.new(_INT_P, 0)
-    if getter(*before, allocated, count, *after) == -1:
-        raise _core.error(name + "() failed")
-    try:
-        return kinds(allocated[0], count[0])
-    finally:
-        _virTypedParamsFree(allocated[0], count[0])
+        return get_sized(name, getter, before, after, convert=kinds)
+    return get_allocated(name, getter, before, after, convert=kinds)
 
 
 def guess_type(field: str, value) -> int:
@@ -216,7 +220,7 @@ def from_dict(values: dict, types: dict):
         raise TypeError("params must be a dict, not %s" % type(values).__name__)
     if not values:
         raise LookupError("Need non-empty dictionary to set attributes")
-    params = _ffi.new(_PARAMS, len(values))
+    params = _ffi.new(PARAMS, len(values))
     keepalive = []
     for param, (field, value) in zip(params, values.items()):
         if field not in types:
@@ -236,7 +240,7 @@ def from_dict_hinted(values, hints: dict, what: str):
                for item in (value if isinstance(value, (list, tuple)) else (value,))]
     if not entries:
         return _NULL, 0, []
-    params = _ffi.new(_PARAMS, len(entries))
+    params = _ffi.new(PARAMS, len(entries))
     keepalive = []
     for param, (field, item) in zip(params, entries):
         kind = hints.get(field)

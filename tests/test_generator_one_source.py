@@ -120,7 +120,7 @@ def test_the_scanners_find_what_they_look_for():
                                                               (None, (1, 2, 3))]
     assert sorted(raw_bindings(tree)) == [1, 2, 3]
     files = handwritten_files()
-    assert {"libvirt/_domain_extra.py", "libvirt/_host_extra.py", "libvirt/_events.py",
+    assert {"libvirt/_domain_cpu.py", "libvirt/_host_extra.py", "libvirt/_events.py",
             "libvirt/_core.py", "libvirtaio.py", "libvirt_cffi.py"} <= set(files)
     assert not any("_generated" in path or path.endswith("/_functions.py") for path in files)
 
@@ -166,9 +166,9 @@ def test_every_function_the_handwritten_layer_uses_is_bound_from_the_model(api):
                  "virEventAddHandle", "virTypedParamsFree", "virDomainLxcOpenNamespace"):
         assert name in used and name in _core.bound and name in vars(_functions)
     for name in ("virConnectSecretEventRegisterAny", "virConnectSecretEventDeregisterAny"):
-        assert name in _core.bound and name in vars(_functions)   # named by _events._FAMILIES
-    assert libvirt._domain_extra._virDomainGetCPUStats is _functions.virDomainGetCPUStats
-    assert _events._FAMILIES["virSecret"].register is _functions.virConnectSecretEventRegisterAny
+        assert name in _core.bound and name in vars(_functions)   # named by _events.FAMILIES
+    assert libvirt._domain_cpu._virDomainGetCPUStats is _functions.virDomainGetCPUStats
+    assert _events.FAMILIES["virSecret"].register is _functions.virConnectSecretEventRegisterAny
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The hand-written virDomain methods (libvirt/_domain_extra.py) on the
+"""The hand-written virDomain methods (libvirt/_domain_cpu.py, _domain_io.py,
+_domain_guest.py, _domain_migrate.py) on the
 test:///default driver: result values and shapes, libvirt's errors, bad
 input, and -- where the reference binding (libvirt-python 9.0.0 in
 conftest.REF_PYTHON) is installed -- the same calls made in the reference, whose
@@ -512,7 +513,7 @@ def test_no_typed_parameter_table_is_written_by_hand():
         with open(path, encoding="utf-8") as stream:
             found += ["%s:%d" % (path, line) for line in _type_tables(stream.read())]
         scanned.append(os.path.basename(path))
-    assert {"_domain_extra.py", "_host_extra.py", "_typedparams.py", "_admin.py"} <= set(scanned)
+    assert {"_domain_cpu.py", "_domain_migrate.py", "_host_extra.py", "_typedparams.py", "_admin.py"} <= set(scanned)
     assert found == []
 
 

@@ -1,0 +1,109 @@
+"""Hand-written virDomain methods on typed parameters without a
+getter: migration, saving, block copy, launch security (each described in
+api-xml/domain-extra.xml).
+
+Every method keeps libvirt-python's name, arguments and result shape (list,
+tuple or dict; bool or int). Buffers are sized from what libvirt reports and
+everything libvirt allocates is freed, also when a conversion fails; a
+failing libvirt call raises libvirtError read right after it. Arguments
+libvirt-python would hand to libvirt regardless (None for a required
+string, an integer outside its C type) are refused before libvirt is
+called, as _core's ArgumentTypeError/ValueError/RangeError: libvirtErrors
+that are also the Python class; values libvirt-python's own argument
+parsing rejects (a str for an int) keep its plain TypeError.
+"""
+
+from __future__ import annotations
+
+from . import _core, _functions, _typedparams
+from . import _param_types as _documented     # generated: libvirt's documented types
+
+_ffi = _core.ffi
+_NULL = _ffi.NULL
+_error = _core.error
+_cstr = _core.cstr
+_cstr_or_null = _core.cstr_or_null
+
+# Integer arguments by their C type: refused (ArgumentRangeError, a
+# libvirtError) outside its range, where libvirt-python would truncate.
+_uint = _core.index_checker("unsigned int")
+
+_virDomainMigrate3 = _functions.virDomainMigrate3
+_virDomainMigrateToURI3 = _functions.virDomainMigrateToURI3
+_virDomainSaveParams = _functions.virDomainSaveParams
+_virDomainBlockCopy = _functions.virDomainBlockCopy
+_virDomainSetLaunchSecurityState = _functions.virDomainSetLaunchSecurityState
+
+# The types of the typed parameters that have no getter to report them are
+# libvirt's documented ones (_documented, generated). A field not listed
+# takes its type from the Python value, as libvirt-python does: str ->
+# STRING, bool -> BOOLEAN, int -> ULLONG (LLONG when negative), float ->
+# DOUBLE; a list value gives one parameter per item.
+
+
+class DomainMigrate:
+    """Mixed into virDomain (libvirt/_objects.py)."""
+
+    # --- typed parameters without a getter ---------------------------------
+
+    def migrate3(self, dconn, params, flags=0):
+        """Migrate to the host of connection dconn with VIR_MIGRATE_PARAM_*
+        parameters from a dict; returns the domain on the destination."""
+        conn_cls = _core.classes["virConnect"]
+        dconn_handle = _core.handle(dconn, conn_cls, "dconn")
+        flags = _uint(flags, "flags")
+        array, count, _keepalive = _typedparams.from_dict_hinted(
+            params, _documented.MIGRATE, "migration params")
+        ret = _virDomainMigrate3(self._o, dconn_handle, array, count, flags)
+        if not ret:
+            raise _error("virDomainMigrate3() failed")
+        return _core.classes["virDomain"]._adopt(dconn, ret)
+
+    def migrateToURI3(self, dconnuri, params, flags=0):
+        """Migrate to the host at dconnuri (peer-to-peer) or the
+        VIR_MIGRATE_PARAM_URI in params. Returns 0."""
+        dconnuri = _cstr_or_null(dconnuri, "dconnuri")
+        flags = _uint(flags, "flags")
+        array, count, _keepalive = _typedparams.from_dict_hinted(
+            params, _documented.MIGRATE, "migration params")
+        ret = _virDomainMigrateToURI3(self._o, dconnuri, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainMigrateToURI3() failed")
+        return ret
+
+    def saveParams(self, params, flags=0):
+        """Save the domain's state as VIR_DOMAIN_SAVE_PARAM_* in params say.
+        Returns 0."""
+        flags = _uint(flags, "flags")
+        array, count, _keepalive = _typedparams.from_dict_hinted(
+            params, _documented.SAVE, "Save params")
+        ret = _virDomainSaveParams(self._o, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainSaveParams() failed")
+        return ret
+
+    def blockCopy(self, disk, destxml, params=None, flags=0):
+        """Copy a disk to the destination destxml describes, tuned by
+        VIR_DOMAIN_BLOCK_COPY_* parameters (a dict, or None). Returns 0."""
+        disk = _cstr(disk, "disk", "virDomainBlockCopy")
+        destxml = _cstr(destxml, "destxml", "virDomainBlockCopy")
+        flags = _uint(flags, "flags")
+        if params is None:
+            array, count, _keepalive = _NULL, 0, None
+        else:
+            array, count, _keepalive = _typedparams.from_dict_hinted(
+                params, _documented.BLOCK_COPY, "block params")
+        ret = _virDomainBlockCopy(self._o, disk, destxml, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainBlockCopy() failed")
+        return ret
+
+    def setLaunchSecurityState(self, params, flags=0):
+        """Set launch security state (an SEV secret) from a dict. Returns 0."""
+        flags = _uint(flags, "flags")
+        array, count, _keepalive = _typedparams.from_dict_hinted(
+            params, _documented.LAUNCH_SECURITY, "Launch security state params")
+        ret = _virDomainSetLaunchSecurityState(self._o, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainSetLaunchSecurityState() failed")
+        return ret
