@@ -513,7 +513,8 @@ def test_no_typed_parameter_table_is_written_by_hand():
         with open(path, encoding="utf-8") as stream:
             found += ["%s:%d" % (path, line) for line in _type_tables(stream.read())]
         scanned.append(os.path.basename(path))
-    assert {"_domain_cpu.py", "_domain_migrate.py", "_host_extra.py", "_typedparams.py", "_admin.py"} <= set(scanned)
+    assert {"_domain_cpu.py", "_domain_migrate.py", "_host_extra.py", "_typedparams.py",
+            "_admin.py"} <= set(scanned)
     assert found == []
 
 
