@@ -2,15 +2,7 @@
 getter: migration, saving, block copy, launch security (each described in
 api-xml/domain-extra.xml).
 
-Every method keeps libvirt-python's name, arguments and result shape (list,
-tuple or dict; bool or int). Buffers are sized from what libvirt reports and
-everything libvirt allocates is freed, also when a conversion fails; a
-failing libvirt call raises libvirtError read right after it. Arguments
-libvirt-python would hand to libvirt regardless (None for a required
-string, an integer outside its C type) are refused before libvirt is
-called, as _core's ArgumentTypeError/ValueError/RangeError: libvirtErrors
-that are also the Python class; values libvirt-python's own argument
-parsing rejects (a str for an int) keep its plain TypeError.
+They follow the hand-written layer's rules (libvirt/_core.py's docstring).
 """
 
 from __future__ import annotations
