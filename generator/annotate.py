@@ -106,6 +106,8 @@ def bind(api: Api, function: Function, known: set) -> Binding:
     for pattern, reason in OMITTED_PATTERNS:
         if pattern.match(function.name):
             return Binding(Status.OMITTED, reason, pymodule=pymodule)
+    if function.handwritten:
+        _default_handwritten_flags(function)
     if function.handwritten and function.file == "python":
         # Python-only: libvirt-python's own function around libvirt's.
         return Binding(Status.HANDWRITTEN, function.handwritten, pymodule=pymodule,
@@ -145,6 +147,16 @@ def bind(api: Api, function: Function, known: set) -> Binding:
 
 
 # --- arguments ---------------------------------------------------------------
+
+def _default_handwritten_flags(function: Function) -> None:
+    """A hand-written function's `flags` defaults to 0 where the module's
+    wrappers give flags defaults (DEFAULTS_MODULES), as the generated ones."""
+    if function.module not in DEFAULTS_MODULES:
+        return
+    for arg in function.pyargs or []:
+        if arg.name == "flags" and arg.default is None:
+            arg.default = "0"
+
 
 def _base(ctype: str) -> str:
     return re.sub(r"^const\s+", "", ctype).strip()

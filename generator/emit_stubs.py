@@ -26,8 +26,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from .annotate import INT_TYPES, module_constants
-from .compat import (BASE_MEMBERS, CLASS_ATTRIBUTES, CONNECTION_BASES, DEFAULTS_MODULES,
-                     OVERLOADS, PY_MODULES)
+from .compat import BASE_MEMBERS, CLASS_ATTRIBUTES, CONNECTION_BASES, OVERLOADS, PY_MODULES
 from .emit_enums import enum_members
 from .model import Api, ArgKind, Function, ReturnKind, keep_trailing_defaults
 
@@ -211,12 +210,9 @@ def _handwritten_args(function: Function) -> List[Tuple[str, str, Optional[str]]
     args = list(function.pyargs or [])
     if b.cls and args and args[0].type in (b.cls + "Ptr", "const " + b.cls + "Ptr"):
         args = args[1:]         # the object itself
-    defaults = function.module in DEFAULTS_MODULES
     result = []
     for arg in args:
-        default = arg.default
-        if default is None and arg.name == "flags" and defaults:
-            default = "0"
+        default = arg.default       # annotate.py decided it
         rendered = python_type(arg.type)
         if default == "None":
             rendered = _optional(rendered)
