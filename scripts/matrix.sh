@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The platform matrix: the README's test command (bash scripts/test.sh) run
+# in a cached Debian chroot per suite, one summary line per row.
+#
+#   bash scripts/matrix.sh [--fresh] [bullseye|trixie|sid ...]   (as root)
+#
+# bullseye: libvirt 7.0, Python 3.9; trixie: libvirt 11.3, Python 3.13;
+# sid: libvirt 12.x, Python 3.14. Default: all three. Chroots are kept in
+# $MATRIX_CACHE/<suite> (default /var/cache/libvirt-cffi-matrix) and reused;
+# --fresh rebuilds them. Each run tests a fresh clone of the committed HEAD
+# (uncommitted changes are not tested). Logs: $MATRIX_CACHE/<suite>.log.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${MATRIX_CACHE:-/var/cache/libvirt-cffi-matrix}
+
+fresh=0
+suites=()
+for arg in "$@"; do
+    case $arg in
+        --fresh) fresh=1 ;;
+        bullseye|trixie|sid) suites+=("$arg") ;;
+        *) echo "usage: $0 [--fresh] [bullseye|trixie|sid ...]" >&2; exit 2 ;;
+    esac
+done
+[ ${#suites[@]} -gt 0 ] || suites=(trixie sid bullseye)
+
+if [ "$(id -u)" != 0 ]; then
+    echo "error: $0 must run as root (debootstrap, chroot, mounts)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+if ! command -v debootstrap >/dev/null; then
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+fi
+# The host's own mirror (it may be the only one reachable from here).
+MIRROR=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+
+# scripts/setup.sh's packages, and what the chroot lacks for test.sh:
+# git (the clone), a C compiler for the reference binding, CA certificates.
+PACKAGES=(libvirt-dev libvirt-daemon pkg-config gcc libc6-dev python3 python3-venv
+          python3-dev git ca-certificates)
+
+mounted=()
+umount_all() {
+    local m
+    for m in "${mounted[@]}"; do umount -l "$m" 2>/dev/null || true; done
+    mounted=()
+}
+trap umount_all EXIT
+
+mount_chroot() {   # mount_chroot DIR: what apt, pip and libvirtd need
+    mounted+=("$1/proc" "$1/dev" "$1/sys")
+    mount -t proc proc "$1/proc" && mount --bind /dev "$1/dev" && mount -t sysfs sys "$1/sys"
+}
+
+make_chroot() {   # make_chroot SUITE DIR (called under ||, where set -e is off: hence the returns)
+    local suite=$1 dir=$2 pkgs=("${PACKAGES[@]}")
+    echo "== debootstrap $suite into $dir"
+    rm -rf "$dir"
+    debootstrap --variant=minbase "$suite" "$dir" "$MIRROR" || return
+    mount_chroot "$dir" || return
+    # sid's Release file can be past its Valid-Until date.
+    chroot "$dir" apt-get -q -o Acquire::Check-Valid-Until=false update || return
+    # The storage driver is a package of its own from trixie on; the
+    # private-daemon tests need it. (libvirt-daemon cannot go into
+    # debootstrap --include: its systemd pre-dependency fails there.)
+    if chroot "$dir" apt-cache show libvirt-daemon-driver-storage >/dev/null 2>&1; then
+        pkgs+=(libvirt-daemon-driver-storage)
+    fi
+    chroot "$dir" apt-get install -y -q --no-install-recommends "${pkgs[@]}" || return
+    chroot "$dir" apt-get clean || return
+    touch "$dir/.matrix-ready"
+    umount_all
+}
+
+# env for the chroot: a clean one, plus the host's proxies and pip settings
+# (pip reaches the package index only through them).
+chroot_env() {
+    local v
+    echo HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    for v in $(compgen -e); do
+        case $v in
+            PIP_*|http_proxy|https_proxy|no_proxy|HTTP_PROXY|HTTPS_PROXY|NO_PROXY)
+                printf '%s=%s\n' "$v" "${!v}" ;;
+        esac
+    done
+}
+
+# summarize LOG: "api: <pytest totals> | api libvirt-python: ... | abi: ..."
+summarize() {
+    awk '
+        /^== tests with .*\(api mode\)/ { sec = "api" }
+        /^== tests with .*\(abi mode\)/ { sec = "abi" }
+        /^libvirt-python.s tests from / { sec = sec " libvirt-python" }
+        # pytest -q totals: "3 failed, 842 passed, 5 skipped in 95.1s"
+        sec != "" && /^(=+ )?[0-9]+ (passed|failed|skipped|errors?|xfailed|deselected).* in [0-9.]+s/ {
+            line = $0; gsub(/=/, "", line); sub(/^ +/, "", line); sub(/ +$/, "", line)
+            sub(/ in [0-9.]+s.*/, "", line)
+            out = out (out == "" ? "" : " | ") sec ": " line
+            sec = (sec ~ /^api/) ? "api" : "abi"
+        }
+        END { print out }
+    ' "$1"
+}
+
+mkdir -p "$CACHE"
+rows=()
+for suite in "${suites[@]}"; do
+    dir=$CACHE/$suite
+    log=$CACHE/$suite.log
+    start=$(date +%s)
+    if [ $fresh = 1 ] || [ ! -e "$dir/.matrix-ready" ]; then
+        make_chroot "$suite" "$dir" >"$log.make" 2>&1 || {
+            umount_all
+            rows+=("$suite: chroot could not be made (see $log.make)")
+            continue
+        }
+    fi
+    mount_chroot "$dir"
+    # pip verifies the index with the host's CA bundle and settings.
+    cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"
+    [ ! -e /etc/pip.conf ] || cp /etc/pip.conf "$dir/etc/"
+    # The committed HEAD, not the working tree: what CI would test.
+    rm -rf "$dir/src"
+    git clone -q "$REPO" "$dir/src"
+    git -C "$dir/src" checkout -q --detach "$(git -C "$REPO" rev-parse HEAD)"
+    libvirt=$(chroot "$dir" pkg-config --modversion libvirt)
+    python=$(chroot "$dir" python3 -c 'import platform; print(platform.python_version())')
+    mapfile -t envv < <(chroot_env)
+    echo "== $suite: libvirt $libvirt, Python $python, HEAD $(git -C "$REPO" rev-parse --short HEAD)" | tee "$log"
+    # The tests start a private libvirtd as "nobody": check it comes up.
+    # (It prints its URI, then serves until timeout's SIGTERM.)
+    uri=$(chroot "$dir" env -i "${envv[@]}" timeout 15 \
+        python3 /src/tools/private_libvirtd.py 2>>"$log" || true)
+    if [ -n "$uri" ]; then
+        echo "== private libvirtd as nobody: ok (${uri%%$'\n'*})" >>"$log"
+    else
+        echo "== private libvirtd as nobody: FAILED" >>"$log"
+    fi
+    rc=0
+    chroot "$dir" env -i "${envv[@]}" bash -c 'cd /src && bash scripts/test.sh' >>"$log" 2>&1 || rc=$?
+    umount_all
+    totals=$(summarize "$log")
+    [ -n "$totals" ] || totals="no pytest totals: $(grep -v '^\s*$' "$log" | tail -n1)"
+    grep -q 'private libvirtd as nobody: ok' "$log" || totals="$totals | private libvirtd FAILED"
+    rows+=("$suite: libvirt $libvirt, Python $python, exit $rc, $(( $(date +%s) - start ))s: $totals")
+    echo "${rows[-1]}"
+done
+
+echo
+echo "== matrix (logs: $CACHE/<suite>.log)"
+printf '%s\n' "${rows[@]}"
