@@ -79,7 +79,7 @@ make_chroot() {   # make_chroot SUITE DIR (called under ||, where set -e is off:
 # (pip reaches the package index only through them).
 chroot_env() {
     local v
-    echo HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    printf "%s\n" HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     for v in $(compgen -e); do
         case $v in
             PIP_*|http_proxy|https_proxy|no_proxy|HTTP_PROXY|HTTPS_PROXY|NO_PROXY)
