@@ -91,8 +91,9 @@ chroot_env() {
 # summarize LOG: "api: <pytest totals> | api libvirt-python: ... | abi: ..."
 summarize() {
     awk '
-        /^== tests with .*\(api mode\)/ { sec = "api" }
-        /^== tests with .*\(abi mode\)/ { sec = "abi" }
+        # By venv: the header names no mode when the build is broken.
+        /^== tests with \.venv / { sec = "api" }
+        /^== tests with \.venv-abi / { sec = "abi" }
         /^libvirt-python.s tests from / { sec = sec " libvirt-python" }
         # pytest -q totals: "3 failed, 842 passed, 5 skipped in 95.1s"
         sec != "" && /^(=+ )?[0-9]+ (passed|failed|skipped|errors?|xfailed|deselected).* in [0-9.]+s/ {
