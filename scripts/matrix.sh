@@ -58,7 +58,11 @@ mount_chroot() {   # mount_chroot DIR: what apt, pip and libvirtd need
 make_chroot() {   # make_chroot SUITE DIR (called under ||, where set -e is off: hence the returns)
     local suite=$1 dir=$2 pkgs=("${PACKAGES[@]}")
     echo "== debootstrap $suite into $dir"
-    rm -rf "$dir"
+    # A killed run may have left /dev bound in there: never delete through it.
+    for m in proc dev sys; do
+        ! mountpoint -q "$dir/$m" || umount -l "$dir/$m" || return
+    done
+    rm -rf --one-file-system "$dir"
     debootstrap --variant=minbase "$suite" "$dir" "$MIRROR" || return
     mount_chroot "$dir" || return
     # sid's Release file can be past its Valid-Until date.
