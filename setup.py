@@ -5,8 +5,15 @@ otherwise or with LIBVIRT_CFFI_MODE=abi)."""
 import os
 import sys
 
+import setuptools
 from setuptools import setup
 from setuptools.command.build_py import build_py
+
+# Older setuptools ignore pyproject.toml's [project] and [tool.setuptools]
+# tables and would install an empty "UNKNOWN" distribution: refuse instead.
+if int(setuptools.__version__.split(".")[0]) < 61:
+    sys.exit("libvirt-cffi needs setuptools >= 61 to build (this is %s): "
+             "pip install -U 'setuptools>=61'" % setuptools.__version__)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

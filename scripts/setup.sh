@@ -29,7 +29,7 @@ fi
 build_venv() {   # build_venv DIR MODE
     local dir=$1 mode=$2
     [ -x "$dir/bin/python" ] || python3 -m venv "$dir"
-    "$dir/bin/pip" install -q --disable-pip-version-check cffi lxml pycparser pytest setuptools wheel mypy
+    "$dir/bin/pip" install -q --disable-pip-version-check cffi lxml pycparser pytest 'setuptools>=61' wheel mypy
     echo "== building libvirt-cffi in $mode mode into $dir"
     rm -rf build     # setuptools reuses build/lib: never mix the two modes
     LIBVIRT_CFFI_MODE=$mode "$dir/bin/pip" install -q --disable-pip-version-check \
