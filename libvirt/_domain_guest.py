@@ -118,19 +118,23 @@ class DomainGuest:
     def fsFreeze(self, mountpoints=None, flags=0):
         """Freeze the guest's file systems (all when mountpoints is None).
         Returns how many were frozen."""
-        array, count, _keepalive = _core.string_array(mountpoints, "mountpoints", allow_none=True)
-        ret = _virDomainFSFreeze(self._o, array, count, _uint(flags, "flags"))
-        if ret < 0:
-            raise _error("virDomainFSFreeze() failed")
-        return ret
+        return self._on_file_systems(_virDomainFSFreeze, "virDomainFSFreeze",
+                                     mountpoints, flags)
 
     def fsThaw(self, mountpoints=None, flags=0):
         """Thaw the guest's file systems (all when mountpoints is None).
         Returns how many were thawed."""
-        array, count, _keepalive = _core.string_array(mountpoints, "mountpoints", allow_none=True)
-        ret = _virDomainFSThaw(self._o, array, count, _uint(flags, "flags"))
+        return self._on_file_systems(_virDomainFSThaw, "virDomainFSThaw",
+                                     mountpoints, flags)
+
+    def _on_file_systems(self, function, name, mountpoints, flags):
+        # None (or []) is NULL: all of them; anything but a list or tuple is
+        # refused (libvirt-python would take it as "all").
+        array, count, _keepalive = _core.string_array(mountpoints, "mountpoints",
+                                                      allow_none=True)
+        ret = function(self._o, array, count, _uint(flags, "flags"))
         if ret < 0:
-            raise _error("virDomainFSThaw() failed")
+            raise _error("%s() failed" % name)
         return ret
 
     def interfaceAddresses(self, source, flags=0):
