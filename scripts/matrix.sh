@@ -67,16 +67,34 @@ make_chroot() {   # make_chroot SUITE DIR (called under ||, where set -e is off:
     mount_chroot "$dir" || return
     # sid's Release file can be past its Valid-Until date.
     chroot "$dir" apt-get -q -o Acquire::Check-Valid-Until=false update || return
-    # The storage driver is a package of its own from trixie on; the
-    # private-daemon tests need it. (libvirt-daemon cannot go into
-    # debootstrap --include: its systemd pre-dependency fails there.)
-    if chroot "$dir" apt-cache show libvirt-daemon-driver-storage >/dev/null 2>&1; then
-        pkgs+=(libvirt-daemon-driver-storage)
-    fi
+    # (libvirt-daemon cannot go into debootstrap --include: its systemd
+    # pre-dependency fails there.)
     chroot "$dir" apt-get install -y -q --no-install-recommends "${pkgs[@]}" || return
-    chroot "$dir" apt-get clean || return
+    install_drivers "$dir" || return
     touch "$dir/.matrix-ready"
     umount_all
+}
+
+# The daemon's drivers are packages of their own from trixie on (in
+# libvirt-daemon before); the private-daemon tests start each of these.
+DRIVERS=(storage network secret qemu)
+install_drivers() {   # install_drivers DIR (mounted): also for a cached chroot
+    local dir=$1 driver missing=()
+    for driver in "${DRIVERS[@]}"; do
+        if chroot "$dir" apt-cache show "libvirt-daemon-driver-$driver" >/dev/null 2>&1 &&
+                ! chroot "$dir" dpkg -s "libvirt-daemon-driver-$driver" >/dev/null 2>&1; then
+            missing+=("libvirt-daemon-driver-$driver")
+        fi
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        # A cached chroot's package lists may name files the mirror no
+        # longer has: refresh them once if the install fails.
+        chroot "$dir" apt-get install -y -q --no-install-recommends "${missing[@]}" || {
+            chroot "$dir" apt-get -q -o Acquire::Check-Valid-Until=false update &&
+            chroot "$dir" apt-get install -y -q --no-install-recommends "${missing[@]}"
+        } || return
+    fi
+    chroot "$dir" apt-get clean
 }
 
 # env for the chroot: a clean one, plus the host's proxies and pip settings
@@ -124,6 +142,7 @@ for suite in "${suites[@]}"; do
         }
     fi
     mount_chroot "$dir"
+    install_drivers "$dir" >>"$log.make" 2>&1 || rows+=("$suite: drivers not installed (see $log.make)")
     # pip verifies the index with the host's CA bundle and settings.
     cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"
     [ ! -e /etc/pip.conf ] || cp /etc/pip.conf "$dir/etc/"

@@ -6,6 +6,8 @@ VIR_ERR_XML_ERROR.
 """
 import gc
 
+import re
+
 import pytest
 
 import libvirt
@@ -78,7 +80,8 @@ def test_lookup_missing_pool(conn):
     assert e.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL
     assert e.get_error_domain() == libvirt.VIR_FROM_TEST
     assert "no-such-pool" in e.get_error_message()
-    assert e.get_str1() == "Storage pool not found: %s"
+    # libvirt's format string: positional ("%1$s") since libvirt 10.x.
+    assert re.fullmatch(r"Storage pool not found: %(1\$)?s", e.get_str1())
     assert e.get_str2() == "no storage pool with matching name 'no-such-pool'"
 
 

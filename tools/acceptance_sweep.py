@@ -133,6 +133,12 @@ GOOD_BY_CALLABLE = {
     ("virDomain.setMetadata", "metadata"): "<sweep/>",
     ("virDomain.metadata", "uri"): None,
     ("virDomain.metadata", "type"): 0,
+    # libvirt 9.7's network metadata, as the domain's.
+    ("virNetwork.setMetadata", "key"): "sweep",
+    ("virNetwork.setMetadata", "uri"): "http://example.org/sweep",
+    ("virNetwork.setMetadata", "metadata"): "<sweep/>",
+    ("virNetwork.metadata", "uri"): None,
+    ("virNetwork.metadata", "type"): 0,
     ("virStoragePool.createXML", "xmlDesc"): VOL_XML,
     ("virStoragePool.createXMLFrom", "xmlDesc"): VOL_XML,
     ("virDomain.snapshotCreateXML", "xmlDesc"):

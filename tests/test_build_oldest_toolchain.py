@@ -1,0 +1,105 @@
+"""The package installs from a clean tree with the oldest toolchain it
+supports, and the result imports and works;
+a setuptools too old to read pyproject.toml fails loudly, never installing
+an empty "UNKNOWN" distribution (what Debian 11's setuptools 44 did).
+
+The oldest supported: pip 20.3.4 (Debian 11's, the oldest platform) where
+the interpreter runs it (pip < 23.1 does not run on Python 3.12+, which
+removed distutils; there the pip the interpreter bundles, its own oldest),
+and setuptools 61.0.0 (the first that reads [project]; setup.py checks).
+
+The installs build ABI mode: what the toolchain decides (reading the
+metadata, running setup.py's generator step) is the same in both modes, and
+no compile keeps it short; scripts/test.sh runs this file once, not per mode.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+OLDEST_PIP = "20.3.4"
+OLDEST_SETUPTOOLS = "61.0.0"
+TOO_OLD_SETUPTOOLS = "44.1.1"
+# What the build needs besides setuptools (pyproject.toml's build-system).
+BUILD_REQUIRES = ["cffi>=1.15", "lxml", "pycparser", "wheel"]
+
+@pytest.fixture(scope="module")
+def build_mode():
+    return "abi"
+
+
+@pytest.fixture(scope="module")
+def clean_tree(tmp_path_factory):
+    """The tracked files of the working tree (no venvs, no build output)."""
+    tree = tmp_path_factory.mktemp("tree")
+    listed = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], check=True,
+                            capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = os.path.join(ROOT, name)
+        if os.path.isfile(source):
+            os.makedirs(os.path.dirname(os.path.join(tree, name)), exist_ok=True)
+            shutil.copy2(source, os.path.join(tree, name))
+    return str(tree)
+
+
+def _venv(path, *packages):
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+    python = os.path.join(str(path), "bin", "python")
+    if packages:
+        _pip(python, "install", "-q", *packages)
+    return python
+
+
+def _pip(python, *args, env=None):
+    return subprocess.run([python, "-m", "pip", "--disable-pip-version-check", *args],
+                          check=True, capture_output=True, text=True, env=env,
+                          timeout=900)
+
+
+def _oldest_pip():
+    return [] if sys.version_info >= (3, 12) else ["pip==" + OLDEST_PIP]
+
+
+def _build_env(mode):
+    return dict(os.environ, LIBVIRT_CFFI_MODE=mode)
+
+
+def _works(python, mode):
+    # From a directory without the source tree: the installed package.
+    out = subprocess.run(
+        [python, "-c", "import libvirt, libvirt._core as c;"
+         "conn = libvirt.open('test:///default');"
+         "print(c.MODE, conn.lookupByName('test').name(), conn.getLibVersion())"],
+        check=True, capture_output=True, text=True, cwd="/").stdout.split()
+    assert out[:2] == [mode, "test"] and int(out[2]) > 0
+
+
+def test_oldest_pip_builds_in_isolation(tmp_path, clean_tree, build_mode):
+    python = _venv(tmp_path / "venv", *_oldest_pip())
+    _pip(python, "install", clean_tree, env=_build_env(build_mode))
+    _works(python, build_mode)
+
+
+def test_oldest_setuptools_without_isolation(tmp_path, clean_tree, build_mode):
+    python = _venv(tmp_path / "venv", *_oldest_pip(),
+                   "setuptools==" + OLDEST_SETUPTOOLS, *BUILD_REQUIRES)
+    _pip(python, "install", "--no-build-isolation", clean_tree,
+         env=_build_env(build_mode))
+    _works(python, build_mode)
+
+
+def test_too_old_setuptools_fails_loudly(tmp_path, clean_tree, build_mode):
+    python = _venv(tmp_path / "venv", *_oldest_pip(),
+                   "setuptools==" + TOO_OLD_SETUPTOOLS, *BUILD_REQUIRES)
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        _pip(python, "install", "--no-build-isolation", clean_tree,
+             env=_build_env(build_mode))
+    if sys.version_info < (3, 12):
+        # (3.12+ has no distutils: setuptools 44 itself fails to import.)
+        assert "needs setuptools >= 61" in failed.value.stderr + failed.value.stdout
+    listed = _pip(python, "list", "--format=freeze").stdout
+    assert "libvirt" not in listed.lower() and "UNKNOWN" not in listed
