@@ -130,6 +130,7 @@ summarize() {
 
 mkdir -p "$CACHE"
 rows=()
+failed=0    # rows that could not run or did not pass
 for suite in "${suites[@]}"; do
     dir=$CACHE/$suite
     log=$CACHE/$suite.log
@@ -138,11 +139,15 @@ for suite in "${suites[@]}"; do
         make_chroot "$suite" "$dir" >"$log.make" 2>&1 || {
             umount_all
             rows+=("$suite: chroot could not be made (see $log.make)")
+            failed=$((failed + 1))
             continue
         }
     fi
     mount_chroot "$dir"
-    install_drivers "$dir" >>"$log.make" 2>&1 || rows+=("$suite: drivers not installed (see $log.make)")
+    install_drivers "$dir" >>"$log.make" 2>&1 || {
+        rows+=("$suite: drivers not installed (see $log.make)")
+        failed=$((failed + 1))
+    }
     # pip verifies the index with the host's CA bundle and settings.
     cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"
     [ ! -e /etc/pip.conf ] || cp /etc/pip.conf "$dir/etc/"
@@ -169,6 +174,7 @@ for suite in "${suites[@]}"; do
     totals=$(summarize "$log")
     [ -n "$totals" ] || totals="no pytest totals: $(grep -v '^\s*$' "$log" | tail -n1)"
     grep -q 'private libvirtd as nobody: ok' "$log" || totals="$totals | private libvirtd FAILED"
+    [ $rc = 0 ] || failed=$((failed + 1))
     rows+=("$suite: libvirt $libvirt, Python $python, exit $rc, $(( $(date +%s) - start ))s: $totals")
     echo "${rows[-1]}"
 done
@@ -176,3 +182,4 @@ done
 echo
 echo "== matrix (logs: $CACHE/<suite>.log)"
 printf '%s\n' "${rows[@]}"
+[ $failed = 0 ]

@@ -20,10 +20,12 @@ for venv in .venv .venv-abi; do
     # once per run is enough (the API-mode run).
     once=()
     [ "$venv" = .venv ] || once=(--ignore=test_build_oldest_toolchain.py)
-    # From tests/: the source tree's unbuilt libvirt/ must not shadow the build.
-    (cd tests && echo "== tests with $venv ($("../$venv/bin/python" -c \
+    # From tests/: the source tree's unbuilt libvirt/ must not shadow the
+    # build. (An absolute path: Python 3.14 warns about a relative prefix.)
+    python=$PWD/$venv/bin/python
+    (cd tests && echo "== tests with $venv ($("$python" -c \
         'import libvirt._core as c; print(c.MODE)') mode)" &&
-        "../$venv/bin/python" -m pytest -p no:cacheprovider -q "${once[@]}" .) || status=1
+        "$python" -m pytest -p no:cacheprovider -q "${once[@]}" .) || status=1
     # Compatibility gate: libvirt-python's own test suite, unmodified.
     python3 tools/libvirt_python_tests.py --python "$venv/bin/python" || status=1
 done

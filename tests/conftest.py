@@ -10,7 +10,8 @@ root on sys.path and the repo's own libvirt/ could shadow the binding under
 test.  By subject: test_generator_* the model and the generated code,
 test_mock_* the binding on test:///default, test_daemon_* on a private
 libvirtd (libvirtd, storage_conn), test_reference_* differential against
-libvirt-python (REF_PYTHON, ref_python, run_reference).
+libvirt-python (REF_PYTHON, ref_python, run_reference), test_build_* the
+package built and installed from the tree.
 """
 import gc
 import os
