@@ -108,6 +108,11 @@ def bind(api: Api, function: Function, known: set) -> Binding:
             return Binding(Status.OMITTED, reason, pymodule=pymodule)
     if function.handwritten:
         _default_handwritten_flags(function)
+    if function.absent:
+        return Binding(Status.ABSENT, "not in libvirt %s's API: written for a newer libvirt"
+                       % api.sources.get(function.module, "?"), pymodule=pymodule,
+                       cls=function.cls, pyname=function.pyname
+                       or names.method_name(function.name, function.cls))
     if function.handwritten and function.file == "python":
         # Python-only: libvirt-python's own function around libvirt's.
         return Binding(Status.HANDWRITTEN, function.handwritten, pymodule=pymodule,
