@@ -11,7 +11,7 @@ import re
 import textwrap
 from typing import List
 
-from .annotate import event_callback_types, module_constants
+from .annotate import event_args_left_out, event_callback_types, module_constants
 from .compat import PY_MODULES
 from .model import Api, Binding, Function
 
@@ -121,6 +121,11 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
             out.extend("        %d: %r," % item for item in ids.items())
             out.append("    },")
         out.append("})")
+        used = {t for ids in events.values() for t in ids.values()}
+        left_out = {t: p for t, p in event_args_left_out(api).items() if t in used}
+        if left_out:
+            out.append("# Arguments libvirt-python does not pass on (compat.EVENT_ARGS_LEFT_OUT).")
+            out.append("_core.event_args_left_out.update(%r)" % left_out)
     out.append("\n# --- constants ---\n")
     constants = ["%s = %r" % item if isinstance(item[1], str) else "%s = %d" % item
                  for item in module_constants(api, pymodule)]

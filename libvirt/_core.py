@@ -45,6 +45,9 @@ _libraries = {}
 classes = {}
 # *EventID enum -> {event ID: the callback type libvirt calls}; generated.
 event_callback_types = {}
+# Callback type -> positions of the arguments the Python callback is not
+# given (the generated module fills it).
+event_args_left_out = {}
 
 
 def library(module: str):

@@ -94,11 +94,16 @@ def _converters(callback_type):
     """One function per C argument between the connection and the opaque,
     turning it into what libvirt-python passes."""
     args = _ffi.typeof(callback_type).args[1:-1]
+    left_out = _core.event_args_left_out.get(callback_type, ())
     steps = []
     i = 0
     while i < len(args):
         ctype = args[i]
         cname = ctype.cname
+        if i in left_out:
+            steps.append(("skip", None))
+            i += 1
+            continue
         if ctype.kind == "pointer" and ctype.item.cname == "struct _virTypedParameter":
             # An array and its count: one dict.
             steps.append(("params", None))
@@ -159,6 +164,9 @@ def _dispatcher(callback_type):
                 position += 2
                 continue
             arg = c_args[position]
+            if kind == "skip":
+                position += 1
+                continue
             if kind == "object":
                 values.append(convert(conn, arg))
             else:

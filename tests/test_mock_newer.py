@@ -210,3 +210,76 @@ def test_autostart_once(dom):
     _method("autostartOnce")
     ret = _reaches_libvirt(dom.autostartOnce, "virDomainGetAutostartOnce")
     assert ret is None or type(ret) is int
+
+
+# --- events added after 9.0 ------------------------------------------------------
+
+# What libvirt-python 12.8's dispatchers pass its callbacks between the object
+# and the opaque, by the C arguments libvirt calls with (after the object).
+NEW_EVENTS = {
+    ("virDomainEventID", "VIR_DOMAIN_EVENT_ID_NIC_MAC_CHANGE"):
+        ([b"net0", b"52:54:00:00:00:01", b"52:54:00:00:00:02"],
+         ("net0", "52:54:00:00:00:01", "52:54:00:00:00:02")),
+    ("virDomainEventID", "VIR_DOMAIN_EVENT_ID_VCPU_REMOVED"): ([3], (3,)),
+    # libvirt passes the channel's name first; libvirt-python's callback
+    # does not get it (compat.EVENT_ARGS_LEFT_OUT)
+    ("virDomainEventID", "VIR_DOMAIN_EVENT_ID_CHANNEL_LIFECYCLE"):
+        ([b"org.qemu.guest_agent.0", 1, 2], (1, 2)),
+    ("virNetworkEventID", "VIR_NETWORK_EVENT_ID_METADATA_CHANGE"):
+        ([2, b"http://example.org/ns"], (2, "http://example.org/ns")),
+}
+
+
+def _c_value(ctype, value):
+    ffi = libvirt._core.ffi
+    return ffi.new("char[]", value) if isinstance(value, bytes) else value
+
+
+@pytest.mark.parametrize("enum, name", sorted(NEW_EVENTS))
+def test_a_new_event_reaches_the_callback_with_the_references_arguments(
+        conn, enum, name, request):
+    from libvirt import _callbacks, _events
+    event_id = getattr(libvirt, name, None)
+    callback_type = libvirt._core.event_callback_types.get(enum, {}).get(event_id)
+    if callback_type is None:
+        pytest.skip("the build's libvirt XML predates %s" % name)
+    obj = request.getfixturevalue("dom" if enum == "virDomainEventID" else "net")
+    family = "virDomain" if enum == "virDomainEventID" else "virNetwork"
+    c_values, expected = NEW_EVENTS[enum, name]
+    ffi = libvirt._core.ffi
+    types = ffi.typeof(callback_type).args[2:-1]
+    assert len(types) == len(c_values)          # the XML's arguments, all given
+    seen = []
+    handle = _callbacks.hold(_events.Registration(
+        conn, lambda *args: seen.append(args), "opaque"))
+    try:
+        # libvirt's call of the C function the binding registers for it
+        function = _events.c_callback(callback_type, _events.FAMILIES[family].generic_type)
+        function = ffi.cast(callback_type, function)
+        keep = [_c_value(t, v) for t, v in zip(types, c_values)]
+        function(conn._o, obj._o, *keep, handle)
+    finally:
+        _callbacks.drop(handle)
+    assert len(seen) == 1
+    got_conn, got_obj, *values, opaque = seen[0]
+    assert got_conn is conn and type(got_obj) is type(obj)
+    assert got_obj.UUIDString() == obj.UUIDString()
+    assert (tuple(values), opaque) == (expected, "opaque")
+
+
+def test_network_metadata_change_is_delivered(event_loop, conn, net):
+    from waiting import wait_for
+    if not hasattr(libvirt, "VIR_NETWORK_EVENT_ID_METADATA_CHANGE") \
+            or not libvirt_cffi.function_available("virNetworkSetMetadata"):
+        pytest.skip("libvirt before 9.8 has no network metadata event")
+    seen = []
+    callback_id = conn.networkEventRegisterAny(
+        net, libvirt.VIR_NETWORK_EVENT_ID_METADATA_CHANGE,
+        lambda c, n, mtype, nsuri, opaque: seen.append((n.name(), mtype, nsuri, opaque)),
+        "meta")
+    try:
+        net.setMetadata(libvirt.VIR_NETWORK_METADATA_DESCRIPTION, "changed", None, None)
+        assert wait_for(lambda: seen)
+    finally:
+        conn.networkEventDeregisterAny(callback_id)
+    assert seen[0] == (net.name(), libvirt.VIR_NETWORK_METADATA_DESCRIPTION, None, "meta")
