@@ -136,6 +136,13 @@ class Handle:
             # function (or crash an API-mode call).
             raise Exception("Expected a wrapped C Object of type %s but got %s"
                             % (ctype.cname, _typeof(handle).cname))
+        else:
+            # Another object's handle (its _o): its destructor moves here,
+            # else both would free it.
+            try:
+                _gc(handle, None)
+            except TypeError:
+                pass
         return _gc(handle, cls._release)
 
 
