@@ -566,7 +566,6 @@ def test_a_replaced_function_reroutes_its_method_until_it_is_restored(conn, dom)
     from unittest import mock
 
     import libvirt
-    import libvirtmod
     direct = vars(libvirt.virDomain)["migrate3"]
     other = libvirt.open("test:///default")
     target = other.lookupByName("test")
