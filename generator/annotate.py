@@ -11,7 +11,8 @@ import re
 from typing import Dict, List, Optional, Tuple, Union
 
 from . import names, nullability, typed_params
-from .compat import (CLASS_ORDER, CLOSE_FUNCTIONS, DEFAULTS_MODULES, FREED,
+from .compat import (CLASS_ORDER, CLOSE_FUNCTIONS, DEFAULTS_MODULES,
+                     EVENT_ARGS_LEFT_OUT, FREED,
                      MODULE_FUNCTIONS_ONLY, NONE_IS_A_RESULT, NONE_ON_FAILURE,
                      NOT_MECHANICAL, OMITTED_PATTERNS, PARENT_CLASS, PY_MODULES,
                      RELEASES_HANDLE, RETURN_NONE_ON_NULL, RUNTIME_BASES, ZERO_ON_ERROR)
@@ -80,6 +81,19 @@ def event_callback_types(api: Api) -> Dict[str, Dict[int, str]]:
     return {enum: dict(sorted(ids.items())) for enum, ids in sorted(table.items())}
 
 
+def event_args_left_out(api: Api) -> Dict[str, Tuple[int, ...]]:
+    """For each event callback type libvirt-python passes on only part of,
+    the positions (among the arguments between the connection and the
+    opaque) of those it leaves out (compat.EVENT_ARGS_LEFT_OUT)."""
+    table = {}
+    for name, left_out in EVENT_ARGS_LEFT_OUT.items():
+        callback = api.callbacks.get(name)
+        if callback is not None:
+            names = [a.name for a in callback.args[1:-1]]
+            table[name] = tuple(names.index(arg) for arg in left_out)
+    return table
+
+
 def annotate(api: Api) -> None:
     known = declarable_types(api)
     for cls in CLASS_ORDER:
@@ -108,6 +122,11 @@ def bind(api: Api, function: Function, known: set) -> Binding:
             return Binding(Status.OMITTED, reason, pymodule=pymodule)
     if function.handwritten:
         _default_handwritten_flags(function)
+    if function.absent:
+        return Binding(Status.ABSENT, "not in libvirt %s's API: written for a newer libvirt"
+                       % api.sources.get(function.module, "?"), pymodule=pymodule,
+                       cls=function.cls, pyname=function.pyname
+                       or names.method_name(function.name, function.cls))
     if function.handwritten and function.file == "python":
         # Python-only: libvirt-python's own function around libvirt's.
         return Binding(Status.HANDWRITTEN, function.handwritten, pymodule=pymodule,

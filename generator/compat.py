@@ -219,6 +219,18 @@ NONE_ON_FAILURE = {
 ZERO_ON_ERROR = {"virDomainGetMaxMemory", "virNodeGetFreeMemory"}
 
 
+# --- events (libvirt/_events.py) -------------------------------------------------------
+
+# Event callback arguments libvirt-python does not pass on to the Python
+# callback: callback type -> {C argument: why}. Its callbacks are called
+# with the arguments of its dispatchers, which programs are written for.
+EVENT_ARGS_LEFT_OUT = {
+    "virConnectDomainEventChannelLifecycleCallback": {
+        "channelName": "libvirt-python 12.8's dispatcher takes (dom, state, reason): "
+                       "its C callback is declared without the channel's name"},
+}
+
+
 # --- libvirtmod (emit_libvirtmod.py) --------------------------------------------------
 
 # The libvirtmod module of each Python module.

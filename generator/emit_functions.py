@@ -20,7 +20,8 @@ Generated: do not edit, it is rebuilt from the model at every build."""
 
 from . import _core
 
-# C function -> (API module, libvirt version that introduced it).
+# C function -> (API module, libvirt version that introduced it; None for a
+# newer libvirt's, which this XML lacks).
 FUNCTIONS = {{
 '''
 
@@ -43,6 +44,8 @@ def emit_functions(api: Api) -> str:
     out = [HEADER.format(version=api.sources.get("libvirt", "?"))]
     for name in sorted(api.functions):
         f = api.functions[name]
-        out.append("    %r: (%r, %r),\n" % (name, f.module, tuple(f.version)))
+        # None: a newer libvirt's, described by api-xml but not in this XML
+        version = None if f.absent else tuple(f.version)
+        out.append("    %r: (%r, %r),\n" % (name, f.module, version))
     out.append(FOOTER)
     return "".join(out)

@@ -26,8 +26,9 @@ import textwrap
 from typing import Dict, List, Optional
 
 from .annotate import handwritten_result
+from . import names
 from .compat import (LIBVIRTMOD_EXTRA, LIBVIRTMOD_MODULES, LIBVIRTMOD_PYTHON_ONLY,
-                     LIBVIRTMOD_RENAMED, LIBVIRTMOD_SPECIAL)
+                     LIBVIRTMOD_RENAMED, LIBVIRTMOD_SPECIAL, PARENT_CLASS)
 from .model import Api, Function
 
 HEADER = '''\
@@ -111,6 +112,7 @@ def emit_libvirtmod(api: Api, pymodule: str) -> str:
     for name in LIBVIRTMOD_EXTRA.get(pymodule, []):
         out.append("%s = _rt.%s" % (name, name))
         names.append(name)
+    out.append(_routes(api, functions, special))
     out.append("\n__all__ = [")
     out += textwrap.wrap(" ".join("%r," % n for n in sorted(names)), 78,
                          initial_indent="    ", subsequent_indent="    ",
@@ -186,6 +188,51 @@ def _body(name: str, params: List[str], call: str, failure: Optional[str],
         lines.append("    except _libvirtError as error:")
         lines.append("        return _failed(error, %s)" % failure)
     return "\n".join(lines) + "\n"
+
+
+def route(api: Api, function: Function) -> Optional[tuple]:
+    """How a method (or module function) calls its libvirtmod function once
+    a program replaces that (mock.patch), as libvirt-python's Python layer
+    does: (class or None, Python name, libvirtmod's failure value, result
+    kind, result class, parent expression). None for what takes callbacks
+    or releases its handle: their libvirtmod form is not their method's."""
+    b = function.binding
+    if b.releases_self:
+        return None
+    result, ret_cls, parent = "", "", ""
+    if b.status == "generated":
+        if b.ret_kind in ("handle", "handles"):
+            result, ret_cls, parent = b.ret_kind, b.ret_cls, b.parent
+    else:
+        kind = handwritten_result(function)
+        if kind.endswith("Ptr"):
+            result, ret_cls = "handle", kind[:-3]
+            parent = names.parent_expression(b.cls, ret_cls)
+            parent_cls = PARENT_CLASS.get(ret_cls, "virConnect")
+            args = list(function.pyargs or [])
+            if b.cls and args and args[0].type == b.cls + "Ptr":
+                args = args[1:]         # the object itself
+            for arg in args:            # a migrated domain: on dconn
+                if parent_cls and arg.type == parent_cls + "Ptr":
+                    parent = arg.name
+                    break
+        elif kind == "list":
+            result = "any"
+        elif kind == "None" and function.ret.type == "int":
+            result = "zero"
+    return (b.cls, b.pyname, failure_value(function), result, ret_cls, parent)
+
+
+def _routes(api: Api, functions: List[Function], special) -> str:
+    out = ["\n# What each method calls here while a program replaces a function of",
+           "# this module (mock.patch): the runtime's hook routes it through."]
+    out.append("_rt.hook(__name__, {")
+    for function in functions:
+        entry = None if function.name in special else route(api, function)
+        if entry is not None:
+            out.append("    %r: %r," % (libvirtmod_name(function), entry))
+    out.append("})")
+    return "\n".join(out)
 
 
 def module_files(api: Api) -> Dict[str, str]:

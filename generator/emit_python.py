@@ -11,7 +11,7 @@ import re
 import textwrap
 from typing import List
 
-from .annotate import event_callback_types, module_constants
+from .annotate import event_args_left_out, event_callback_types, module_constants
 from .compat import PY_MODULES
 from .model import Api, Binding, Function
 
@@ -90,6 +90,7 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
                            key=lambda f: f.binding.pyname):
         out.append(_emit_function(api, function, method=False))
 
+    out.append(_absent(api, pymodule, classes))
     for cls in classes:
         base = cls.base if "." in cls.base else "_objects." + cls.base
         out.append("\nclass %s(%s):" % (cls.name, base))
@@ -120,6 +121,11 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
             out.extend("        %d: %r," % item for item in ids.items())
             out.append("    },")
         out.append("})")
+        used = {t for ids in events.values() for t in ids.values()}
+        left_out = {t: p for t, p in event_args_left_out(api).items() if t in used}
+        if left_out:
+            out.append("# Arguments libvirt-python does not pass on (compat.EVENT_ARGS_LEFT_OUT).")
+            out.append("_core.event_args_left_out.update(%r)" % left_out)
     out.append("\n# --- constants ---\n")
     constants = ["%s = %r" % item if isinstance(item[1], str) else "%s = %d" % item
                  for item in module_constants(api, pymodule)]
@@ -129,6 +135,26 @@ def emit_module(api: Api, pymodule: str = "libvirt") -> str:
         public = sorted([f.binding.pyname for f in functions if f.binding.cls is None]
                         + names_ + [line.split(" = ")[0] for line in constants])
         out.append("\n__all__ = [%s]" % ", ".join(repr(name) for name in public))
+    return "\n".join(out) + "\n"
+
+
+def _absent(api: Api, pymodule: str, classes) -> str:
+    """Left out: the hand-written methods and functions of a newer libvirt
+    than the XML's (libvirt-python built against this libvirt lacks them)."""
+    absent = sorted((f for f in api.functions.values()
+                     if f.binding and f.binding.status == "absent"
+                     and f.binding.pymodule == pymodule), key=lambda f: f.name)
+    if not absent:
+        return ""
+    out = ["# Hand-written for a newer libvirt than this XML's: left out."]
+    for cls in classes:
+        names = [f.binding.pyname for f in absent if f.binding.cls == cls.name]
+        if names:
+            base = cls.base if "." in cls.base else "_objects." + cls.base
+            out.append("_objects.leave_out(%s, %s)" % (base, ", ".join(map(repr, names))))
+    functions = [f.binding.pyname for f in absent if f.binding.cls is None]
+    if functions:
+        out.append("_core.absent[%r] = %r" % (pymodule, tuple(functions)))
     return "\n".join(out) + "\n"
 
 

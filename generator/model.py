@@ -66,6 +66,9 @@ class Function:
     pyreturn: Optional[str] = None
     # The Python arguments api-xml gives a hand-written function.
     pyargs: Optional[List[Arg]] = None
+    # A libvirt function api-xml describes that this libvirt's XML lacks (a
+    # newer release's): Python leaves its method out, as libvirt-python does.
+    absent: bool = False
     binding: Optional["Binding"] = None
 
 
@@ -278,6 +281,7 @@ class Status(_Declared):
     PENDING = ("pending", False)          # to be written by hand
     OMITTED = ("omitted", False)          # left out, as libvirt-python does
     UNSUPPORTED = ("unsupported", False)  # types unknown to the generator
+    ABSENT = ("absent", False)            # hand-written, for a newer libvirt than the XML's
 
 
 @dataclass

@@ -194,7 +194,9 @@ def parse_project_file(api: Api, path: str) -> None:
             version=parse_version(node.get("version")),
             ret=_return(node), args=_args(node), doc=_text(node, "info"),
             handwritten=reason, pyname=node.get("pyname"), cls=node.get("class"),
-            pyreturn=_return(node).type, pyargs=_args(node))
+            pyreturn=_return(node).type, pyargs=_args(node),
+            # Only file='python' ones are no C function of libvirt's.
+            absent=node.get("file") is None)
 
 
 def _int_or_none(text: Optional[str]) -> Optional[int]:

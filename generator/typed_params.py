@@ -57,6 +57,9 @@ FAMILIES = (
     ("LAUNCH_SECURITY", "VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET",
      "virDomainSetLaunchSecurityState"),
     ("IDENTITY", "VIR_CONNECT_IDENTITY_", "virConnectSetIdentity"),
+    # The block I/O tuning fields: a throttle group has no getter of its own.
+    ("BLOCK_IOTUNE", "VIR_DOMAIN_BLOCK_IOTUNE_", "virDomainSetThrottleGroup"),
+    ("ANNOUNCE_INTERFACE", "VIR_DOMAIN_ANNOUNCE_INTERFACE_", "virDomainAnnounceInterface"),
 )
 
 # Family fields whose description states no single type: (type, reason).
@@ -76,6 +79,10 @@ UNDOCUMENTED: Dict[str, Tuple[str, str]] = {
     "VIR_DOMAIN_SAVE_PARAM_DXML": ("STRING", "domain XML"),
     "VIR_DOMAIN_SAVE_PARAM_IMAGE_FORMAT": ("STRING", "a format name (raw, zstd, ...)"),
     # Newer than 9.0 (11.x, 12.x), described without a type.
+    "VIR_DOMAIN_ANNOUNCE_INTERFACE_INITIAL": ("UINT", "a delay in milliseconds"),
+    "VIR_DOMAIN_ANNOUNCE_INTERFACE_MAX": ("UINT", "a delay in milliseconds"),
+    "VIR_DOMAIN_ANNOUNCE_INTERFACE_ROUNDS": ("UINT", "a number of packets"),
+    "VIR_DOMAIN_ANNOUNCE_INTERFACE_STEP": ("UINT", "a delay in milliseconds"),
     "VIR_MIGRATE_PARAM_BANDWIDTH_AVAIL_SWITCHOVER": (
         "ULLONG", "a bandwidth in MiB/s, as VIR_MIGRATE_PARAM_BANDWIDTH"),
     "VIR_MIGRATE_PARAM_MIGRATE_DISKS_TARGET_ZERO": (

@@ -36,7 +36,7 @@ except ImportError as _api_error:          # not built in API mode
     _api_lib = None
     MODE = "abi"
 
-from ._build_info import SONAMES
+from ._build_info import BUILT_FOR_LIBVIRT, SONAMES
 
 _libraries = {}
 
@@ -45,6 +45,9 @@ _libraries = {}
 classes = {}
 # *EventID enum -> {event ID: the callback type libvirt calls}; generated.
 event_callback_types = {}
+# Callback type -> positions of the arguments the Python callback is not
+# given (the generated module fills it).
+event_args_left_out = {}
 
 
 def library(module: str):
@@ -160,9 +163,13 @@ class FunctionNotAvailable(libvirtError, NotImplementedError):
     __module__ = "libvirt_cffi"     # its public home
 
     def __init__(self, name: str, since) -> None:
-        Exception.__init__(self, "%s needs libvirt %d.%d.%d or newer; the "
-                           "loaded libvirt is %d.%d.%d"
-                           % ((name,) + tuple(since) + RUNTIME_VERSION))
+        if since is None:       # newer than the API XML of the build
+            message = ("%s is newer than libvirt %d.%d.%d, whose API this build "
+                       "was made from" % ((name,) + tuple(BUILT_FOR_LIBVIRT)))
+        else:
+            message = ("%s needs libvirt %d.%d.%d or newer; the loaded libvirt is "
+                       "%d.%d.%d" % ((name,) + tuple(since) + RUNTIME_VERSION))
+        Exception.__init__(self, message)
         self.err = None
 
 
@@ -174,11 +181,16 @@ def has_error() -> bool:
 # the binding bound (see function_available).
 bound = {}
 
+# Python module -> its hand-written functions for a newer libvirt than the
+# build's API XML, left out of the module (the generated modules fill it).
+absent = {}
+
 
 def function(module: str, name: str, since):
     """The C function `name`, or a stand-in that raises FunctionNotAvailable
-    when the loaded libvirt predates it."""
-    if since <= RUNTIME_VERSION:
+    when the loaded libvirt predates it (since None: the build's API XML
+    predates it)."""
+    if since is not None and since <= RUNTIME_VERSION:
         try:
             found = getattr(library(module), name)
             bound[name] = True

@@ -1,6 +1,6 @@
 """Hand-written virDomain methods on typed parameters without a
-getter: migration, saving, block copy, launch security (each described in
-api-xml/domain-extra.xml).
+getter: migration, saving, block copy, launch security, throttle groups,
+interface announcements (each described in api-xml/domain-extra.xml).
 
 They follow the hand-written layer's rules (libvirt/_core.py's docstring).
 """
@@ -25,6 +25,8 @@ _virDomainMigrateToURI3 = _functions.virDomainMigrateToURI3
 _virDomainSaveParams = _functions.virDomainSaveParams
 _virDomainBlockCopy = _functions.virDomainBlockCopy
 _virDomainSetLaunchSecurityState = _functions.virDomainSetLaunchSecurityState
+_virDomainSetThrottleGroup = _functions.virDomainSetThrottleGroup
+_virDomainAnnounceInterface = _functions.virDomainAnnounceInterface
 
 # The types of the typed parameters that have no getter to report them are
 # libvirt's documented ones (_documented, generated). A field not listed
@@ -98,4 +100,29 @@ class DomainMigrate:
         ret = _virDomainSetLaunchSecurityState(self._o, array, count, flags)
         if ret < 0:
             raise _error("virDomainSetLaunchSecurityState() failed")
+        return ret
+
+    def setThrottleGroup(self, group, params, flags=0):
+        """Add the throttle group `group` or replace its settings with
+        VIR_DOMAIN_BLOCK_IOTUNE_* values from a dict. Returns 0."""
+        group = _cstr(group, "group", "virDomainSetThrottleGroup")
+        flags = _uint(flags, "flags")
+        array, count, _keepalive = _typedparams.from_dict_hinted(
+            params, _documented.BLOCK_IOTUNE, "throttle group params")
+        ret = _virDomainSetThrottleGroup(self._o, group, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainSetThrottleGroup() failed")
+        return ret
+
+    def announceInterface(self, device, params, flags=0):
+        """Make the guest announce the interface `device` (a name or MAC
+        address; None: every interface), paced by VIR_DOMAIN_ANNOUNCE_INTERFACE_*
+        values from a dict. Returns 0."""
+        device = _cstr_or_null(device, "device")
+        flags = _uint(flags, "flags")
+        array, count, _keepalive = _typedparams.from_dict_hinted(
+            params, _documented.ANNOUNCE_INTERFACE, "announce params")
+        ret = _virDomainAnnounceInterface(self._o, device, array, count, flags)
+        if ret < 0:
+            raise _error("virDomainAnnounceInterface() failed")
         return ret

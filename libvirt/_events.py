@@ -94,11 +94,16 @@ def _converters(callback_type):
     """One function per C argument between the connection and the opaque,
     turning it into what libvirt-python passes."""
     args = _ffi.typeof(callback_type).args[1:-1]
+    left_out = _core.event_args_left_out.get(callback_type, ())
     steps = []
     i = 0
     while i < len(args):
         ctype = args[i]
         cname = ctype.cname
+        if i in left_out:
+            steps.append(("skip", None))
+            i += 1
+            continue
         if ctype.kind == "pointer" and ctype.item.cname == "struct _virTypedParameter":
             # An array and its count: one dict.
             steps.append(("params", None))
@@ -145,25 +150,25 @@ class LegacyDomainRegistration:
 
 
 def _dispatcher(callback_type):
-    steps = _converters(callback_type)
+    # Each step with the position of its C argument; the left-out ones gone.
+    steps, position = [], 0
+    for kind, convert in _converters(callback_type):
+        if kind != "skip":
+            steps.append((kind, convert, position))
+        position += 2 if kind == "params" else 1
     result = None if _ffi.typeof(callback_type).result.cname == "void" else 0
 
     def dispatch(_conn_ptr, *c_args):
         registration = _callbacks.record_of(c_args[-1])
         conn = registration.conn
         values = []
-        position = 0
-        for kind, convert in steps:
+        for kind, convert, position in steps:
             if kind == "params":
                 values.append(_typedparams.to_dict(c_args[position], c_args[position + 1]))
-                position += 2
-                continue
-            arg = c_args[position]
-            if kind == "object":
-                values.append(convert(conn, arg))
+            elif kind == "object":
+                values.append(convert(conn, c_args[position]))
             else:
-                values.append(convert(arg) if convert else arg)
-            position += 1
+                values.append(convert(c_args[position]) if convert else c_args[position])
         registration.deliver(values)
         return result
     dispatch.__name__ = "dispatch_" + callback_type

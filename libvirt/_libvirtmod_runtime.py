@@ -14,8 +14,11 @@ becomes its only owner.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import sys
+import types
 
 from . import _callbacks, _core, _eventloop, _events, _functions, _objects
 
@@ -413,3 +416,137 @@ def virEventInvokeFreeCallback(free, opaque):
     if free:
         free(opaque)
     return 0
+
+
+# --- programs replacing libvirtmod's functions ------------------------------------
+#
+# libvirt-python's methods call libvirtmod at call time, so a program (or its
+# test suite) replacing libvirtmod.virDomainMigrate3 with a mock changes what
+# dom.migrate3() does. Ours call libvirt directly; the module's class hook
+# below reroutes a method through libvirtmod only while its function is
+# replaced, and puts the direct method back when the original returns.
+# Nothing runs on any call while nothing is replaced.
+
+def _parent(expression, self, arguments):
+    if expression == "self":
+        return self
+    if expression.startswith("self."):
+        return getattr(self, expression[5:])
+    return arguments.get(expression)
+
+
+def _wrap(cls_name, parent, handle):
+    """An object around a raw handle a replaced function returned; it takes
+    the handle over (a destructor attached to it is moved, not doubled)."""
+    cls = _core.classes[cls_name]
+    if issubclass(cls, _objects.OwnConnection):
+        return cls(_obj=handle)
+    return cls(parent, _obj=handle)
+
+
+def _wrap_any(ret, self):
+    """A list result's raw handles (alone, or first in tuples) as objects:
+    take_any's inverse. A snapshot's or port's parent is self, any other
+    object's the connection."""
+    if type(ret) is not list or not ret:
+        return ret
+    first = ret[0][0] if type(ret[0]) is tuple and ret[0] else ret[0]
+    if not isinstance(first, _CData):
+        return ret
+    cls_name = _typeof(first).cname.rstrip(" *")
+    if issubclass(_core.classes[cls_name], _objects.MadeFromObject):
+        parent = self
+    else:
+        parent = self if isinstance(self, _objects.Connection) else self.connect()
+    if type(ret[0]) is tuple:
+        return [(_wrap(cls_name, parent, item[0]),) + item[1:] for item in ret]
+    return [_wrap(cls_name, parent, handle) for handle in ret]
+
+
+def _routed(module, name, entry, direct):
+    cls_name, pyname, failure, result, ret_cls, parent = entry
+    signature = inspect.signature(direct)
+    fails = failure is not None     # else the method never reports a failure
+    failure = ast.literal_eval(failure) if fails else None
+    message = name + "() failed"
+
+    def call(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = bound.arguments
+        raw = [value._o if isinstance(value, _Handle) else value
+               for value in arguments.values()]
+        ret = getattr(module, name)(*raw)
+        if fails and (ret is None if failure is None else type(ret) is int and ret == failure):
+            raise _core.error(message)
+        self = next(iter(arguments.values()), None) if cls_name else None
+        if result == "handle":
+            return _wrap(ret_cls, _parent(parent, self, arguments), ret)
+        if result == "handles":
+            owner = _parent(parent, self, arguments)
+            return [_wrap(ret_cls, owner, handle) for handle in ret]
+        if result == "zero":
+            return None
+        if result == "any":
+            return _wrap_any(ret, self)
+        return ret
+    call.__name__ = call.__qualname__ = pyname
+    call.__doc__ = direct.__doc__
+    return call
+
+
+def _owner(module, entry):
+    cls_name = entry[0]
+    if cls_name:
+        return _core.classes[cls_name]
+    public = {"libvirtmod": "libvirt", "libvirtmod_qemu": "libvirt_qemu",
+              "libvirtmod_lxc": "libvirt_lxc"}[module.__name__.rsplit("._", 1)[-1]]
+    return sys.modules[public]
+
+
+class _Hooked(types.ModuleType):
+    """libvirtmod's module class: replacing one of its functions reroutes the
+    method calling it; restoring the original restores the method."""
+
+    def __setattr__(self, name, value):
+        types.ModuleType.__setattr__(self, name, value)
+        _reroute(self, name, value)
+
+    def __delattr__(self, name):
+        types.ModuleType.__delattr__(self, name)
+        _reroute(self, name, None)
+
+
+def _reroute(module, name, value):
+    routes = module.__dict__.get("_routes")
+    entry = routes.get(name) if routes else None
+    if entry is None:
+        return
+    owner = _owner(module, entry)
+    pyname = entry[1]
+    originals = module.__dict__["_originals"]
+    saved = module.__dict__["_saved"]
+    if value is originals.get(name) or value is None:
+        if name in saved:       # the direct method back
+            direct = saved.pop(name)
+            if direct is _MISSING:
+                delattr(owner, pyname)
+            else:
+                setattr(owner, pyname, direct)
+        return
+    if name not in saved:
+        saved[name] = vars(owner).get(pyname, _MISSING)
+    direct = getattr(owner, pyname) if saved[name] is _MISSING else saved[name]
+    setattr(owner, pyname, _routed(module, name, entry, direct))
+
+
+_MISSING = object()
+
+
+def hook(module_name: str, routes: dict) -> None:
+    """Give a generated libvirtmod module its routes and its class hook."""
+    module = sys.modules[module_name]
+    module.__dict__["_routes"] = routes
+    module.__dict__["_originals"] = {name: module.__dict__[name] for name in routes}
+    module.__dict__["_saved"] = {}
+    module.__class__ = _Hooked

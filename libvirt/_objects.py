@@ -42,11 +42,23 @@ def own_inherited_methods(*classes) -> None:
                     setattr(cls, name, _renamed(value, cls, name))
 
 
+def leave_out(base, *names) -> None:
+    """Remove hand-written methods whose libvirt function the build's API
+    XML lacks (the generated module calls this): from the mixin defining
+    each, which only its own class inherits."""
+    for name in names:
+        owner = next(cls for cls in base.__mro__ if name in vars(cls))
+        delattr(owner, name)
+
+
 def publish(namespace, module: str) -> None:
     """The functions a public module takes from the package's internal ones,
     and the methods of its classes, report it as their module, as
     libvirt-python's (defined there) do: pydoc lists a module's functions by
-    it; inspect.getmodule and pickle go by it."""
+    it; inspect.getmodule and pickle go by it. Hand-written functions of a
+    newer libvirt than the build's XML are dropped (_core.absent)."""
+    for name in _core.absent.get(module, ()):
+        namespace.pop(name, None)
     for value in namespace.values():
         if type(value) is _FunctionType and value.__module__.startswith("libvirt._"):
             value.__module__ = module
@@ -124,6 +136,13 @@ class Handle:
             # function (or crash an API-mode call).
             raise Exception("Expected a wrapped C Object of type %s but got %s"
                             % (ctype.cname, _typeof(handle).cname))
+        else:
+            # Another object's handle (its _o): its destructor moves here,
+            # else both would free it.
+            try:
+                _gc(handle, None)
+            except TypeError:
+                pass
         return _gc(handle, cls._release)
 
 

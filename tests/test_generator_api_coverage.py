@@ -24,6 +24,8 @@ def test_every_function_is_reachable(api):
         if function.module not in COVERED:
             continue
         b = function.binding
+        if b.status == "absent":
+            continue        # a newer libvirt's (test_mock_newer.py)
         if b.status == "omitted":
             if not b.reason:
                 unexplained.append(function.name)

@@ -558,3 +558,59 @@ def test_none_on_failure_is_one_fact_per_function(api):
         function = api.functions[name]
         assert function.binding.none_on_failure == (where == "python"), name
         assert emit_libvirtmod.failure_value(function) == "None", name
+
+
+# --- a program replacing a libvirtmod function (libvirt-python 12's own tests) -----
+
+def test_a_replaced_function_reroutes_its_method_until_it_is_restored(conn, dom):
+    from unittest import mock
+
+    import libvirt
+    direct = vars(libvirt.virDomain)["migrate3"]
+    other = libvirt.open("test:///default")
+    target = other.lookupByName("test")
+    raw, target._o = target._o, None        # the mock's result takes it over
+    with mock.patch("libvirtmod.virDomainMigrate3", return_value=raw) as replaced:
+        assert vars(libvirt.virDomain)["migrate3"] is not direct
+        moved = dom.migrate3(other, {libvirt.VIR_MIGRATE_PARAM_BANDWIDTH: 5}, 3)
+    assert vars(libvirt.virDomain)["migrate3"] is direct
+    assert replaced.call_args[0] == (dom._o, other._o,
+                                     {libvirt.VIR_MIGRATE_PARAM_BANDWIDTH: 5}, 3)
+    assert type(moved) is libvirt.virDomain and moved.connect() is other
+    assert moved.name() == "test"
+    del raw, replaced
+    moved = None        # its one destructor frees it: a second would crash here
+    import gc
+    gc.collect()
+    assert other.lookupByName("test").name() == "test"
+    other.close()
+
+
+def test_a_replaced_function_failing_raises_and_generated_methods_route_too(conn, dom):
+    from unittest import mock
+
+    import libvirt
+    with mock.patch("libvirtmod.virDomainMigrate2", return_value=None):
+        with pytest.raises(libvirt.libvirtError, match=r"virDomainMigrate2\(\) failed"):
+            dom.migrate2(conn, flags=libvirt.VIR_MIGRATE_LIVE)
+    with mock.patch("libvirtmod.virDomainGetName", return_value="mocked"):
+        assert dom.name() == "mocked"
+    assert dom.name() == "test"
+    with mock.patch("libvirtmod.virConnectListAllDomains") as listed:
+        listed.return_value = [conn.lookupByName("test")._o]
+        found = conn.listAllDomains(0)
+    assert listed.call_args[0] == (conn._o, 0)
+    assert [type(d) for d in found] == [libvirt.virDomain] and found[0].connect() is conn
+    with mock.patch("libvirtmod.virConnectGetLibVersion", return_value=-1):
+        with pytest.raises(libvirt.libvirtError):
+            conn.getLibVersion()
+    assert conn.getLibVersion() > 0
+
+
+def test_nothing_is_rerouted_while_nothing_is_replaced():
+    import libvirt
+    import libvirtmod
+    assert libvirtmod._saved == {}
+    for name, entry in libvirtmod._routes.items():
+        owner = libvirt._core.classes[entry[0]] if entry[0] else libvirt
+        assert getattr(owner, entry[1]).__module__ == "libvirt", name
