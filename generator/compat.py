@@ -284,6 +284,8 @@ BASE_MEMBERS = {
 }
 # The bases of connections: context managers, and no connect() of their own.
 CONNECTION_BASES = {"Connection", "_admin.AdminConnection"}
+# The bases whose objects are context managers (closed at the block's end).
+CONTEXT_MANAGER_BASES = CONNECTION_BASES | {"Stream"}
 # Other class attributes of the runtime: (class, name) -> stub line.
 CLASS_ATTRIBUTES = {("virStorageVol", "streamBufSize"): "streamBufSize: int"}
 # Functions whose result type depends on how they are called: the

@@ -378,6 +378,8 @@ def _error_test(b: Binding, failed: str, rtype: str) -> List[str]:
 def _result(api: Api, function: Function, outs) -> List[str]:
     b = function.binding
     kind = b.ret_kind
+    if b.releases_self:     # close(): what the object does after giving up its handle
+        return ["return self._closed(ret)"]
     if kind in ("int", "double"):
         return ["return ret"]
     if kind == "uint-as-int":

@@ -26,7 +26,8 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from .annotate import INT_TYPES, module_constants
-from .compat import BASE_MEMBERS, CLASS_ATTRIBUTES, CONNECTION_BASES, OVERLOADS, PY_MODULES
+from .compat import (BASE_MEMBERS, CLASS_ATTRIBUTES, CONNECTION_BASES, CONTEXT_MANAGER_BASES,
+                     OVERLOADS, PY_MODULES)
 from .emit_enums import enum_members
 from .model import Api, ArgKind, Function, ReturnKind, keep_trailing_defaults
 
@@ -286,11 +287,11 @@ def _class_lines(api: Api, cls) -> List[str]:
     lines = ["", "", "class %s:" % cls.name]
     lines.append("    def c_pointer(self) -> int: ...")
     root = "virAdmConnect" if cls.pymodule == "libvirt_admin" else "virConnect"
-    if cls.base in CONNECTION_BASES:
+    if cls.base in CONTEXT_MANAGER_BASES:
         lines.append("    def __enter__(self) -> %s: ..." % cls.name)
         lines.append("    def __exit__(self, exc_type: object, exc_value: object, "
                      "traceback: object) -> None: ...")
-    else:
+    if cls.base not in CONNECTION_BASES:
         lines.append("    def connect(self) -> %s: ..." % root)
     for name, result in BASE_MEMBERS.get(cls.base, []):
         lines.append("    def %s(self) -> %s: ..." % (name, result))

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine needs, then the package built twice:
 # .venv (API mode, compiled) and .venv-abi (ABI mode, dlopen). Idempotent.
+#
+# PYTHON=pypy3 builds with PyPy instead, into .venv-pypy and .venv-pypy-abi
+# (Debian's pypy3, pypy3-venv and pypy3-dev are installed as well).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+PYTHON=${PYTHON:-python3}
 PACKAGES=(libvirt-dev libvirt-daemon pkg-config gcc python3-venv python3-dev)
+case "$(basename "$PYTHON")" in
+    pypy*) PACKAGES+=(pypy3 pypy3-venv pypy3-dev) ;;
+esac
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -26,20 +33,34 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# .venv for CPython, .venv-pypy for PyPy (scripts/test.sh names them alike).
+VENV=.venv
+"$PYTHON" -c 'import sys; sys.exit(sys.implementation.name != "pypy")' && VENV=.venv-pypy
+
+TOOLS=(cffi lxml pycparser pytest 'setuptools>=61' wheel mypy)
+if [ "$VENV" = .venv-pypy ]; then
+    # mypy needs its compiled librt, which PyPy cannot load: the stub tests
+    # run a CPython's mypy against the PyPy build (tests/test_generator_stubs.py).
+    TOOLS=("${TOOLS[@]/mypy}")
+    [ -x .venv-pypy-mypy/bin/python ] || python3 -m venv .venv-pypy-mypy
+    .venv-pypy-mypy/bin/pip install -q --disable-pip-version-check mypy
+fi
+
 build_venv() {   # build_venv DIR MODE
     local dir=$1 mode=$2
-    [ -x "$dir/bin/python" ] || python3 -m venv "$dir"
-    "$dir/bin/pip" install -q --disable-pip-version-check cffi lxml pycparser pytest 'setuptools>=61' wheel mypy
+    [ -x "$dir/bin/python" ] || "$PYTHON" -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check ${TOOLS[@]}
     echo "== building libvirt-cffi in $mode mode into $dir"
     rm -rf build     # setuptools reuses build/lib: never mix the two modes
     LIBVIRT_CFFI_MODE=$mode "$dir/bin/pip" install -q --disable-pip-version-check \
         --no-build-isolation --force-reinstall --no-deps .
 }
 
-build_venv .venv api
-# The linter scripts/test.sh runs (configured in pyproject.toml), in .venv only.
-# Pinned: a newer ruff may report new findings and fail an unchanged tree.
-.venv/bin/pip install -q --disable-pip-version-check ruff==0.17.6
+build_venv "$VENV" api
+# The linter scripts/test.sh runs (configured in pyproject.toml), in the API
+# venv only. Pinned: a newer ruff may report new findings and fail an
+# unchanged tree.
+"$VENV/bin/pip" install -q --disable-pip-version-check ruff==0.17.6
 if [ "${1:-}" = "--both" ]; then
-    build_venv .venv-abi abi
+    build_venv "$VENV-abi" abi
 fi

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Set up, build in both modes, and run the test suite against each build.
+# PYTHON=pypy3 does the same with PyPy (.venv-pypy, .venv-pypy-abi, and the
+# reference binding built for PyPy in .venv-ref-pypy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PYTHON=${PYTHON:-python3}
 bash scripts/setup.sh --both
+VENV=.venv REF_ARGS=()
+if "$PYTHON" -c 'import sys; sys.exit(sys.implementation.name != "pypy")'; then
+    VENV=.venv-pypy REF_ARGS=(--venv .venv-ref-pypy --base-python "$PYTHON")
+fi
 # The reference binding (PyPI libvirt-python, built from source against the
 # same libvirt) for the differential tests; they skip if it cannot be built.
-if ref_python=$(python3 tools/reference_env.py); then
+if ref_python=$(python3 tools/reference_env.py ${REF_ARGS[@]+"${REF_ARGS[@]}"}); then
     export LIBVIRT_REF_VENV=$(dirname "$(dirname "$ref_python")")
 else
     echo "warning: the reference binding could not be built: differential tests skip" >&2
@@ -14,12 +21,12 @@ status=0
 # Lint first (pyproject.toml's [tool.ruff]); findings fail the run, and the
 # tests still run so one run reports everything.
 echo "== ruff check ."
-.venv/bin/ruff check . || status=1
-for venv in .venv .venv-abi; do
+"$VENV/bin/ruff" check . || status=1
+for venv in "$VENV" "$VENV-abi"; do
     # Installing with the oldest pip/setuptools builds the package itself:
     # once per run is enough (the API-mode run).
     once=()
-    [ "$venv" = .venv ] || once=(--ignore=test_build_oldest_toolchain.py)
+    [ "$venv" = "$VENV" ] || once=(--ignore=test_build_oldest_toolchain.py)
     # From tests/: the source tree's unbuilt libvirt/ must not shadow the
     # build. (An absolute path: Python 3.14 warns about a relative prefix.)
     python=$PWD/$venv/bin/python

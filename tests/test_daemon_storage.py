@@ -28,6 +28,9 @@ MIB = 1024 * 1024
 SLOW_FILES = 20000
 UUID = "c7a5fdbd-edaf-9455-926a-d65c16db1809"
 INACTIVE = libvirt.VIR_STORAGE_XML_INACTIVE
+# PyPy 3.9's os lacks these two; Linux's values.
+SEEK_DATA = getattr(os, "SEEK_DATA", 3)
+SEEK_HOLE = getattr(os, "SEEK_HOLE", 4)
 
 
 # --- helpers ------------------------------------------------------------------
@@ -326,7 +329,7 @@ def _in_data(fd):
     offset, the offset left where it was."""
     cur = os.lseek(fd, 0, os.SEEK_CUR)
     try:
-        data = os.lseek(fd, cur, os.SEEK_DATA)
+        data = os.lseek(fd, cur, SEEK_DATA)
     except OSError:  # ENXIO: only a hole (or nothing) is left
         end = os.lseek(fd, 0, os.SEEK_END)
         os.lseek(fd, cur, os.SEEK_SET)
@@ -334,7 +337,7 @@ def _in_data(fd):
     if data > cur:
         os.lseek(fd, cur, os.SEEK_SET)
         return [False, data - cur]
-    hole = os.lseek(fd, cur, os.SEEK_HOLE)
+    hole = os.lseek(fd, cur, SEEK_HOLE)
     os.lseek(fd, cur, os.SEEK_SET)
     return [True, hole - cur]
 

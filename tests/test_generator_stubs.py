@@ -254,14 +254,31 @@ def test_enum_classes_of_the_other_modules():
 
 # --- mypy ----------------------------------------------------------------------------------
 
+# mypy does not run under PyPy (it needs its compiled librt): there a
+# CPython's mypy (scripts/setup.sh makes .venv-pypy-mypy) checks the
+# programs against the PyPy build's stubs, found through --python-executable.
+MYPY_PYTHON = os.environ.get("LIBVIRT_CFFI_MYPY_PYTHON",
+                             os.path.join(ROOT, ".venv-pypy-mypy", "bin", "python"))
+
+
+def _mypy_command():
+    if sys.implementation.name == "cpython":
+        pytest.importorskip("mypy", reason="mypy is not installed (scripts/setup.sh installs it)")
+        return [sys.executable, "-m", "mypy"]
+    if not os.path.exists(MYPY_PYTHON):
+        pytest.fail("no CPython with mypy at %s (PYTHON=%s bash scripts/setup.sh makes it; "
+                    "or set LIBVIRT_CFFI_MYPY_PYTHON)" % (MYPY_PYTHON, sys.executable))
+    return [MYPY_PYTHON, "-m", "mypy", "--python-executable", sys.executable]
+
+
 def _mypy(files, env=None, extra=()):
-    pytest.importorskip("mypy", reason="mypy is not installed (scripts/setup.sh installs it)")
+    command = _mypy_command()
     with tempfile.TemporaryDirectory() as cache:
         # Run outside the repository: mypy searches the current directory
         # first, and the source tree's libvirt/ (no stubs) would shadow the
         # installed package.
         result = subprocess.run(
-            [sys.executable, "-m", "mypy", "--strict", "--no-error-summary",
+            [*command, "--strict", "--no-error-summary",
              "--cache-dir", cache, *extra, *files],
             cwd=cache, capture_output=True, text=True, env=env, timeout=600)
     return result
