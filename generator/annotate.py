@@ -15,8 +15,9 @@ from .compat import (CLASS_ORDER, CLOSE_FUNCTIONS, DEFAULTS_MODULES,
                      EVENT_ARGS_LEFT_OUT, FREED,
                      MODULE_FUNCTIONS_ONLY, NONE_IS_A_RESULT, NONE_ON_FAILURE,
                      NOT_MECHANICAL, OMITTED_PATTERNS, PARENT_CLASS, PY_MODULES,
-                     RELEASES_HANDLE, RETURN_NONE_ON_NULL, RUNTIME_BASES, ZERO_ON_ERROR)
-from .model import (Api, ArgBinding, ArgKind, Binding, ErrorConvention, Function,
+                     RELEASES_HANDLE, RETURN_NONE_ON_NULL, RUNTIME_BASES, TYPED_BY_FAMILY,
+                     ZERO_ON_ERROR)
+from .model import (Api, ArgBinding, ArgKind, Binding, ErrorConvention, Function, parse_version,
                     PyClass, ReturnKind, Status)
 from .parse import macro_int_values
 
@@ -264,7 +265,11 @@ def _bind_args(api: Api, function: Function, binding: Binding,
         elif ctype == "virTypedParameterPtr" and _is_count(following, pointer=False):
             bound.append(ArgBinding("params", ArgKind.IN_PARAMS, ctype))
             bound.append(ArgBinding(following.name, ArgKind.PARAMS_COUNT, following.type))
-            binding.types_function = _types_function(api, function)
+            family, since = TYPED_BY_FAMILY.get(function.name, (None, None))
+            if family and parse_version(api.sources.get("libvirt")) >= since:
+                binding.types_family = family
+            else:
+                binding.types_function = _types_function(api, function)
             skip_next = True
         elif ctype.endswith("**") and names.handle_class(ctype[:-2].strip()):
             bound.append(ArgBinding(arg.name, ArgKind.OUT_HANDLES, ctype,

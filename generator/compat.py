@@ -204,6 +204,17 @@ NONE_IS_A_RESULT = {"virNodeDeviceGetParent"}
 # the others of its kind return -1; the method still raises). Followed: None
 # is a result programs written for it test for, and nothing is lost but the
 # error text. Refused arguments still raise.
+# Generated typed-parameter setters that libvirt-python types by a table of
+# libvirt's documented field types (a typed_params.FAMILIES table) instead
+# of the getter's answer, from the libvirt release given on: (family, since).
+TYPED_BY_FAMILY = {
+    # From libvirt-python 11.2.0 (with virDomainSetThrottleGroup, which
+    # shares the table) setBlockIoTune types its dict by the block I/O tune
+    # fields, no longer by virDomainGetBlockIoTune's answer: an empty dict
+    # and unknown fields reach libvirt, which refuses them.
+    "virDomainSetBlockIoTune": ("BLOCK_IOTUNE", (11, 2, 0)),
+}
+
 NONE_ON_FAILURE = {
     "virDomainGetGuestVcpus":
         ("python", "its override returns None; its wrapper tests -1"),

@@ -21,7 +21,7 @@ Do not edit: it is rebuilt from the model at every build."""
 
 from operator import index as _index
 
-from . import _core, _objects, _typedparams
+from . import _core, _objects, _param_types, _typedparams
 
 _ffi = _core.ffi
 _new = _ffi.new
@@ -43,6 +43,7 @@ _function = _core.function
 _get_params_sized = _typedparams.get_sized
 _get_params_allocated = _typedparams.get_allocated
 _set_params = _typedparams.set_params
+_set_params_hinted = _typedparams.set_params_hinted
 '''
 
 # Python's maximum for each unsigned C return type, for "(type) -1" errors.
@@ -304,6 +305,9 @@ def _params_call(api: Api, function: Function, params) -> str:
         if b.none_on_failure:
             extra += ", none_on_failure=True"
         return "_get_params_allocated(%s, %s%s)" % (common, tuple_of(after), extra)
+    if b.types_family:
+        return "_set_params_hinted(%s, %s, %s, _param_types.%s)" % (
+            common, params.name, tuple_of(after), b.types_family)
     getter = api.functions[b.types_function]
     sized = any(a.kind == "out-params" for a in getter.binding.args)
     return "_set_params(%s, %s, %s, %r, _%s, %s)" % (

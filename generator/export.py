@@ -84,6 +84,7 @@ def _function(api: Api, function) -> dict:
             "python_name": b.pyname or None, "result": b.ret_kind,
             "errors": b.errors, "count_function": b.count_function,
             "types_function": b.types_function,
+            "types_family": b.types_family,
             "none_on_failure": b.none_on_failure,
         },
     }

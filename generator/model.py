@@ -314,6 +314,7 @@ class Binding:
     errors: ErrorConvention = ErrorConvention.NONE
     count_function: Optional[str] = None   # for names/ids lists
     types_function: Optional[str] = None   # typed-parameter setters: the getter
+    types_family: Optional[str] = None     # ... or the documented types' table
     parent: str = ""     # Python expression of the new object's parent
     releases_self: bool = False      # the call gives up the object's handle
     none_on_failure: bool = False    # libvirt's failure gives None, not an exception

@@ -249,6 +249,18 @@ def from_dict_hinted(values, hints: dict, what: str):
     return params, len(entries), keepalive
 
 
+def set_params_hinted(name: str, function, before: tuple, values, after: tuple,
+                      hints: dict) -> int:
+    """Setters typed by libvirt's documented types (from_dict_hinted)."""
+    if not isinstance(values, dict):
+        raise TypeError("Need non-empty dictionary to set attributes")
+    params, count, _keepalive = from_dict_hinted(values, hints, "params")
+    ret = function(*before, params, count, *after)
+    if ret == -1:
+        raise _core.error(name + "() failed")
+    return ret
+
+
 def set_params(name: str, function, before: tuple, values: dict, after: tuple,
                getter_name: str, getter, sized: bool) -> int:
     """Setters: the dict's values take the types the getter reports."""
