@@ -6,7 +6,8 @@ an empty "UNKNOWN" distribution (what Debian 11's setuptools 44 did).
 The oldest supported: pip 20.3.4 (Debian 11's, the oldest platform) where
 the interpreter runs it (pip < 23.1 does not run on Python 3.12+, which
 removed distutils; there the pip the interpreter bundles, its own oldest),
-and setuptools 61.0.0 (the first that reads [project]; setup.py checks).
+and setuptools 61.0.0 (the first that reads [project]; setup.py checks),
+66.1.0 on Python 3.12+ (the first that imports there).
 
 The installs build ABI mode: what the toolchain decides (reading the
 metadata, running setup.py's generator step) is the same in both modes, and
@@ -22,7 +23,9 @@ import pytest
 from conftest import ROOT
 
 OLDEST_PIP = "20.3.4"
-OLDEST_SETUPTOOLS = "61.0.0"
+# Python 3.12 removed pkgutil.ImpImporter, which setuptools before 66.1.0
+# uses at import (measured: 66.0.0 fails, 66.1.0 imports on 3.13).
+OLDEST_SETUPTOOLS = "61.0.0" if sys.version_info < (3, 12) else "66.1.0"
 TOO_OLD_SETUPTOOLS = "44.1.1"
 # What the build needs besides setuptools (pyproject.toml's build-system).
 BUILD_REQUIRES = ["cffi>=1.15", "lxml", "pycparser", "wheel"]

@@ -609,8 +609,10 @@ def main(argv=None) -> int:
                     help="libvirt log priority, 1 (debug) .. 4 (error)")
     args = ap.parse_args(argv)
 
-    # SIGTERM takes the same clean path as Ctrl-C.
+    # SIGTERM takes the same clean path as Ctrl-C. SIGINT too, explicitly:
+    # started in the background by a shell, Python inherits it ignored.
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     d = PrivateLibvirtd(user=args.user, mode=args.mode,
                         drivers=args.drivers or ("storage",),
                         log_level=args.log_level)
