@@ -168,12 +168,10 @@ class DomainCPU:
         """Set IOThread polling and pool parameters from a dict. Returns 0."""
         iothread_val = _uint(iothread_val, "iothread_id", "virDomainSetIOThreadParams")
         flags = _uint(flags, "flags", "virDomainSetIOThreadParams")
-        array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, _documented.IOTHREAD, "IOThread polling params")
-        ret = _virDomainSetIOThreadParams(self._o, iothread_val, array, count, flags)
-        if ret < 0:
-            raise _error("virDomainSetIOThreadParams() failed")
-        return ret
+        return _typedparams.set_params_hinted(
+            "virDomainSetIOThreadParams", _virDomainSetIOThreadParams,
+            (self._o, iothread_val), params, (flags,), _documented.IOTHREAD,
+            "IOThread polling params")
 
     def getCPUStats(self, total, flags=0):
         """CPU statistics as a list of dicts: with total false one per host

@@ -11,10 +11,10 @@ from . import _core, _functions, _typedparams
 from . import _param_types as _documented     # generated: libvirt's documented types
 
 _ffi = _core.ffi
-_NULL = _ffi.NULL
 _error = _core.error
 _cstr = _core.cstr
 _cstr_or_null = _core.cstr_or_null
+_set_params_hinted = _typedparams.set_params_hinted
 
 # Integer arguments by their C type: refused (ArgumentRangeError, a
 # libvirtError) outside its range, where libvirt-python would truncate.
@@ -58,23 +58,17 @@ class DomainMigrate:
         VIR_MIGRATE_PARAM_URI in params. Returns 0."""
         dconnuri = _cstr_or_null(dconnuri, "dconnuri")
         flags = _uint(flags, "flags")
-        array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, _documented.MIGRATE, "migration params")
-        ret = _virDomainMigrateToURI3(self._o, dconnuri, array, count, flags)
-        if ret < 0:
-            raise _error("virDomainMigrateToURI3() failed")
-        return ret
+        return _set_params_hinted(
+            "virDomainMigrateToURI3", _virDomainMigrateToURI3, (self._o, dconnuri), params, (flags,),
+            _documented.MIGRATE, "migration params")
 
     def saveParams(self, params, flags=0):
         """Save the domain's state as VIR_DOMAIN_SAVE_PARAM_* in params say.
         Returns 0."""
         flags = _uint(flags, "flags")
-        array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, _documented.SAVE, "Save params")
-        ret = _virDomainSaveParams(self._o, array, count, flags)
-        if ret < 0:
-            raise _error("virDomainSaveParams() failed")
-        return ret
+        return _set_params_hinted(
+            "virDomainSaveParams", _virDomainSaveParams, (self._o,), params, (flags,),
+            _documented.SAVE, "Save params")
 
     def blockCopy(self, disk, destxml, params=None, flags=0):
         """Copy a disk to the destination destxml describes, tuned by
@@ -82,37 +76,26 @@ class DomainMigrate:
         disk = _cstr(disk, "disk", "virDomainBlockCopy")
         destxml = _cstr(destxml, "destxml", "virDomainBlockCopy")
         flags = _uint(flags, "flags")
-        if params is None:
-            array, count, _keepalive = _NULL, 0, None
-        else:
-            array, count, _keepalive = _typedparams.from_dict_hinted(
-                params, _documented.BLOCK_COPY, "block params")
-        ret = _virDomainBlockCopy(self._o, disk, destxml, array, count, flags)
-        if ret < 0:
-            raise _error("virDomainBlockCopy() failed")
-        return ret
+        return _set_params_hinted("virDomainBlockCopy", _virDomainBlockCopy,
+                                  (self._o, disk, destxml),
+                                  {} if params is None else params, (flags,),
+                                  _documented.BLOCK_COPY, "block params")
 
     def setLaunchSecurityState(self, params, flags=0):
         """Set launch security state (an SEV secret) from a dict. Returns 0."""
         flags = _uint(flags, "flags")
-        array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, _documented.LAUNCH_SECURITY, "Launch security state params")
-        ret = _virDomainSetLaunchSecurityState(self._o, array, count, flags)
-        if ret < 0:
-            raise _error("virDomainSetLaunchSecurityState() failed")
-        return ret
+        return _set_params_hinted(
+            "virDomainSetLaunchSecurityState", _virDomainSetLaunchSecurityState, (self._o,), params, (flags,),
+            _documented.LAUNCH_SECURITY, "Launch security state params")
 
     def setThrottleGroup(self, group, params, flags=0):
         """Add the throttle group `group` or replace its settings with
         VIR_DOMAIN_BLOCK_IOTUNE_* values from a dict. Returns 0."""
         group = _cstr(group, "group", "virDomainSetThrottleGroup")
         flags = _uint(flags, "flags")
-        array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, _documented.BLOCK_IOTUNE, "throttle group params")
-        ret = _virDomainSetThrottleGroup(self._o, group, array, count, flags)
-        if ret < 0:
-            raise _error("virDomainSetThrottleGroup() failed")
-        return ret
+        return _set_params_hinted(
+            "virDomainSetThrottleGroup", _virDomainSetThrottleGroup, (self._o, group), params, (flags,),
+            _documented.BLOCK_IOTUNE, "throttle group params")
 
     def announceInterface(self, device, params, flags=0):
         """Make the guest announce the interface `device` (a name or MAC
@@ -120,9 +103,6 @@ class DomainMigrate:
         values from a dict. Returns 0."""
         device = _cstr_or_null(device, "device")
         flags = _uint(flags, "flags")
-        array, count, _keepalive = _typedparams.from_dict_hinted(
-            params, _documented.ANNOUNCE_INTERFACE, "announce params")
-        ret = _virDomainAnnounceInterface(self._o, device, array, count, flags)
-        if ret < 0:
-            raise _error("virDomainAnnounceInterface() failed")
-        return ret
+        return _set_params_hinted(
+            "virDomainAnnounceInterface", _virDomainAnnounceInterface, (self._o, device), params, (flags,),
+            _documented.ANNOUNCE_INTERFACE, "announce params")

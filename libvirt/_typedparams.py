@@ -250,11 +250,9 @@ def from_dict_hinted(values, hints: dict, what: str):
 
 
 def set_params_hinted(name: str, function, before: tuple, values, after: tuple,
-                      hints: dict) -> int:
+                      hints: dict, what: str = "params") -> int:
     """Setters typed by libvirt's documented types (from_dict_hinted)."""
-    if not isinstance(values, dict):
-        raise TypeError("Need non-empty dictionary to set attributes")
-    params, count, _keepalive = from_dict_hinted(values, hints, "params")
+    params, count, _keepalive = from_dict_hinted(values, hints, what)
     ret = function(*before, params, count, *after)
     if ret == -1:
         raise _core.error(name + "() failed")
