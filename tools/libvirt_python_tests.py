@@ -60,7 +60,10 @@ def extract_tests(sdist: Path, target: Path) -> Path:
                    if "/tests/" in m.name and m.isfile() and ".." not in m.name]
         for member in members:
             member.name = member.name.split("/tests/", 1)[1]
-        archive.extractall(target, members=members)
+        # Plain files only: the "data" filter where tarfile has filters
+        # (Python 3.14 warns when none is named).
+        extra = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(target, members=members, **extra)
     return target
 
 
