@@ -10,14 +10,16 @@ VENV=.venv REF_ARGS=()
 if "$PYTHON" -c 'import sys; sys.exit(sys.implementation.name != "pypy")'; then
     VENV=.venv-pypy REF_ARGS=(--venv .venv-ref-pypy --base-python "$PYTHON")
 fi
+status=0
 # The reference binding (PyPI libvirt-python, built from source against the
-# same libvirt) for the differential tests; they skip if it cannot be built.
+# same libvirt) for the differential tests. Without it they would skip, so
+# the run fails (the tests still run, to report everything else).
 if ref_python=$(python3 tools/reference_env.py ${REF_ARGS[@]+"${REF_ARGS[@]}"}); then
     export LIBVIRT_REF_VENV=$(dirname "$(dirname "$ref_python")")
 else
-    echo "warning: the reference binding could not be built: differential tests skip" >&2
+    echo "error: the reference binding could not be built: differential tests skip" >&2
+    status=1
 fi
-status=0
 # Lint first (pyproject.toml's [tool.ruff]); findings fail the run, and the
 # tests still run so one run reports everything.
 echo "== ruff check ."
