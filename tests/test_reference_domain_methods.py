@@ -52,6 +52,9 @@ def shape(v):
 def run_case(libvirt, setup, expr, mode):
     c = libvirt.open("test:///default")
     ns = {"libvirt": libvirt, "c": c, "d": c.lookupByName("test")}
+    # The instance is shared while anything else keeps it open: a case
+    # removes the domains it defined, not to meet them again in the next.
+    before = {dom.name() for dom in c.listAllDomains(0)}
     try:
         try:
             if setup:
@@ -73,6 +76,12 @@ def run_case(libvirt, setup, expr, mode):
         c.getURI()
         c.lookupByName("test")
         ns.clear()
+        for dom in c.listAllDomains(0):
+            if dom.name() not in before:
+                if dom.isActive():
+                    dom.destroy()
+                if dom.isPersistent():
+                    dom.undefine()
         c.close()
 '''
 _runner = {}
