@@ -30,6 +30,11 @@ def any_event(conn: libvirt.virConnect, dom: libvirt.virDomain, *args: object) -
     print("event", dom.name(), args)
 
 
+def tunable(conn: libvirt.virConnect, dom: libvirt.virDomain, params: Dict[str, Any],
+            opaque: None) -> None:
+    print("tunable", dom.name(), sorted(params))
+
+
 def closed(conn: libvirt.virConnect, reason: int, opaque: None) -> None:
     print("closed", reason)
 
@@ -41,6 +46,8 @@ def main(uri: str = "test:///default") -> int:
     conn.domainEventRegister(lifecycle, seen)
     callback_id: int = conn.domainEventRegisterAny(
         None, libvirt.VIR_DOMAIN_EVENT_ID_REBOOT, any_event, None)
+    tunable_id = conn.domainEventRegisterAny(
+        None, libvirt.VIR_DOMAIN_EVENT_ID_TUNABLE, tunable, None)
     conn.registerCloseCallback(closed, None)
     timer: int = libvirt.virEventAddTimeout(10, lambda timer, opaque: None, None)
     dom = conn.lookupByName("test")
@@ -64,6 +71,7 @@ def main(uri: str = "test:///default") -> int:
         print(stats_dom.name(), values.get("state.state"))
 
     conn.domainEventDeregisterAny(callback_id)
+    conn.domainEventDeregisterAny(tunable_id)
     conn.domainEventDeregister(lifecycle)
     conn.unregisterCloseCallback()
     conn.close()
