@@ -342,12 +342,13 @@ def rounds(n):
 
 rounds(10000)
 gc.collect()
-before = rss_kib()
-rounds(100000)
+marks = [rss_kib()]
+for _ in range(2):
+    rounds(50000)       # no collection asked for: the frees must keep up
+    marks.append(rss_kib())
 gc.collect()
-grown = rss_kib() - before
 assert dom.name() == "test"
-print(grown)
+print(marks[1] - marks[0], marks[2] - marks[1])
 '''
 
 
@@ -356,9 +357,13 @@ def test_a_handle_has_exactly_one_owner():
     out = subprocess.run([sys.executable, "-c", OWNERSHIP], capture_output=True,
                          text=True, cwd="/", timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
-    grown_kib = int(out.stdout.split()[-1])
-    # 100,000 leaked domain objects would be several MiB.
-    assert grown_kib < 2048, "%d KiB more after 100,000 rounds" % grown_kib
+    first, second = (int(kib) for kib in out.stdout.split()[-2:])
+    # 50,000 leaked (or still waiting) domain handles would be about 7 MiB.
+    # PyPy's heap grows to its working size in the first 50,000 rounds
+    # (measured 0.3-2 MiB) and then stays; CPython's does not grow.
+    assert first < (2048 if sys.implementation.name == "cpython" else 4096), \
+        "%d KiB more after 50,000 rounds" % first
+    assert second < 1024, "%d KiB more over the next 50,000 rounds" % second
 
 
 # --- libvirt-python's callback records ----------------------------------------------
