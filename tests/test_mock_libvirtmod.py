@@ -34,6 +34,8 @@ import libvirtmod_lxc
 import libvirtmod_qemu
 from waiting import wait_for
 
+import libvirt_python_tests  # tools/ (conftest)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.append(ROOT)     # after site-packages: the built libvirt wins
@@ -493,11 +495,6 @@ def test_event_loop_plumbing_runs_the_c_callbacks():
 def sdist_tests(tmp_path_factory):
     """libvirt-python's tests/ as the compatibility gate runs them
     (tools/libvirt_python_tests.py), or a skip when pip cannot fetch them."""
-    sys.path.insert(0, os.path.join(ROOT, "tools"))
-    try:
-        import libvirt_python_tests
-    finally:
-        sys.path.remove(os.path.join(ROOT, "tools"))
     workdir = tmp_path_factory.mktemp("libvirt-python-sdist")
     try:
         return libvirt_python_tests.prepare_suite(sys.executable, workdir)
@@ -545,11 +542,10 @@ def test_libvirt_pythons_own_layer_runs_on_libvirtmod(sdist_tests, tmp_path, run
     tests = tmp_path / "tests"
     subprocess.run(["cp", "-r", str(sdist_tests), str(tests)], check=True)
     (tests / "conftest.py").write_text(textwrap.dedent(DROP_IN % {"site": site}))
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
+    env = libvirt_python_tests.pytest_env(os.environ)
     env.pop("LIBVIRT_API_COVERAGE", None)     # that one is the test above
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          str(tests)], cwd=str(tmp_path),
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+                         + libvirt_python_tests.PLUGIN_ARGS + [str(tests)], cwd=str(tmp_path),
                          capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and " failed" not in run.stdout
