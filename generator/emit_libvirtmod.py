@@ -112,7 +112,7 @@ def emit_libvirtmod(api: Api, pymodule: str) -> str:
     for name in LIBVIRTMOD_EXTRA.get(pymodule, []):
         out.append("%s = _rt.%s" % (name, name))
         names.append(name)
-    out.append(_routes(api, functions, special))
+    out.append(_routes(api, functions, special, pymodule))
     out.append("\n__all__ = [")
     out += textwrap.wrap(" ".join("%r," % n for n in sorted(names)), 78,
                          initial_indent="    ", subsequent_indent="    ",
@@ -223,10 +223,10 @@ def route(api: Api, function: Function) -> Optional[tuple]:
     return (b.cls, b.pyname, failure_value(function), result, ret_cls, parent)
 
 
-def _routes(api: Api, functions: List[Function], special) -> str:
-    out = ["\n# What each method calls here while a program replaces a function of",
-           "# this module (mock.patch): the runtime's hook routes it through."]
-    out.append("_rt.hook(__name__, {")
+def _routes(api: Api, functions: List[Function], special, pymodule: str) -> str:
+    out = ["\n# What each method (of %s) calls here while a program replaces a" % pymodule,
+           "# function of this module (mock.patch): the runtime's hook routes it through."]
+    out.append("_rt.hook(__name__, %r, {" % pymodule)
     for function in functions:
         entry = None if function.name in special else route(api, function)
         if entry is not None:

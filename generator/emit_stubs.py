@@ -25,7 +25,7 @@ import os
 import re
 from typing import Dict, List, Optional, Tuple
 
-from .annotate import INT_TYPES, module_constants
+from .annotate import INT_TYPES, event_args_left_out, event_callback_types, module_constants
 from .compat import (BASE_MEMBERS, CLASS_ATTRIBUTES, CONNECTION_BASES, CONTEXT_MANAGER_BASES,
                      OVERLOADS, PY_MODULES)
 from .emit_enums import enum_members
@@ -43,7 +43,7 @@ HEADER = '''\
 {version}'s API XML and the project's api-xml/. Do not edit."""
 
 from enum import IntEnum, IntFlag
-from typing import Any, BinaryIO, Callable, TypeVar, overload
+from typing import Any, BinaryIO, Callable, Literal, TypeVar, overload
 
 _T = TypeVar("_T")
 '''
@@ -253,6 +253,82 @@ def _def(name: str, args, result: str, doc: str, method: bool, indent: str) -> L
     return [head] + body
 
 
+# --- event callbacks ---------------------------------------------------------------
+
+_EVENT_REGISTER = re.compile(r"^virConnect(\w+)EventRegisterAny$")
+
+
+def _callback_arg_types(api: Api, callback_name: str) -> List[str]:
+    """What the binding passes a callback of this C type between the object
+    and the opaque, by the arguments' C types (libvirt/_events.py converts
+    by the same rules): typed parameters and their count are one dict; a
+    string is None where libvirt's text says it may be NULL."""
+    callback = api.callbacks[callback_name]
+    left_out = event_args_left_out(api).get(callback_name, ())
+    args = callback.args[1:-1]
+    types, i = [], 0
+    while i < len(args):
+        ctype = re.sub(r"^const\s+", "", args[i].type).strip()
+        if i in left_out:
+            rendered = None
+        elif ctype == "virTypedParameterPtr":
+            rendered = "dict[str, Any]"
+            i += 1
+        elif ctype in ("char *",):
+            rendered = "str | None" if "NULL" in (args[i].info or "") else "str"
+        elif re.match(r"^vir\w+Ptr$", ctype) and ctype[:-3] in api.classes:
+            rendered = ctype[:-3]
+        elif ctype in INT_TYPES:
+            rendered = "int"
+        elif ctype == "double":
+            rendered = "float"
+        else:
+            rendered = "Any"    # the graphics event's structs: libvirt-python's shapes
+        if rendered is not None:
+            types.append(rendered)
+        i += 1
+    return types
+
+
+def event_id_constants(api: Api) -> Dict[str, int]:
+    """Event ID constant -> value, for every event ID with a callback type."""
+    table = event_callback_types(api)
+    return {value.name: value.value for value in api.enums.values()
+            if value.value in table.get(value.enum, {})}
+
+
+def _event_overloads(api: Api, function: Function, indent: str) -> List[str]:
+    """One overload per event ID of a register call, its callback typed by
+    the C callback type libvirt calls for it; then the untyped form, for an
+    ID given as the enum class (virDomainEventID(n)): a plain int matches
+    none, so a wrong callback for a known ID is an error, not the fallback."""
+    match = _EVENT_REGISTER.match(function.name)
+    enum = "vir%sEventID" % match.group(1) if match else ""
+    ids = event_callback_types(api).get(enum, {})
+    if not ids:
+        return []
+    args = _handwritten_args(function)
+    names = {value.value: value.name for value in api.enums.values() if value.enum == enum}
+    lines = []
+    for event_id, callback_name in ids.items():
+        typed = []
+        for name, rendered, default in args:
+            if name == "eventID":
+                rendered = "Literal[%d]" % event_id
+            elif name == "cb":
+                rendered = "Callable[[%s], object]" % ", ".join(
+                    ["virConnect"] + _callback_arg_types(api, callback_name) + ["_T"])
+            elif name == "opaque":
+                rendered = "_T"
+            typed.append((name, rendered, default))
+        lines.append(indent + "@overload   # " + names.get(event_id, str(event_id)))
+        lines += [_def(function.binding.pyname, typed, "int", "", True, indent)[0]]
+    untyped = [(name, enum if name == "eventID" else rendered, default)
+               for name, rendered, default in args]
+    return lines + [indent + "@overload"] + _def(function.binding.pyname, untyped, "int",
+                                                 function.doc, True, indent)
+
+
 def _function_lines(api: Api, function: Function, method: bool, indent: str) -> List[str]:
     b = function.binding
     if function.name in OVERLOADS:
@@ -268,7 +344,8 @@ def _function_lines(api: Api, function: Function, method: bool, indent: str) -> 
     else:
         args = _handwritten_args(function)
         result = python_type(function.pyreturn or "Any")
-    return _def(b.pyname, args, result, function.doc, method, indent)
+    overloads = _event_overloads(api, function, indent) if method else []
+    return overloads or _def(b.pyname, args, result, function.doc, method, indent)
 
 
 # --- modules ---------------------------------------------------------------------
@@ -317,8 +394,11 @@ def emit_stub(api: Api, pymodule: str) -> str:
         if cls.pymodule == pymodule:
             body.extend(_class_lines(api, cls))
     body.append("\n\n# --- constants ---\n")
+    # Event IDs as literals: they pick the register calls' typed overloads.
+    event_ids = event_id_constants(api)
     for name, value in module_constants(api, pymodule):
-        body.append("%s: %s" % (name, "str" if isinstance(value, str) else "int"))
+        body.append("%s: %s" % (name, "Literal[%d]" % value if name in event_ids else
+                                "str" if isinstance(value, str) else "int"))
     members = enum_members(api, pymodule)
     if members:
         body.append("\n\n# --- enum types (classes made on first access) ---")

@@ -99,6 +99,7 @@ class AdminConnection(_objects.OwnConnection):
             error = _core.error("virAdmConnectRegisterCloseCallback() failed")
             _callbacks.drop(handle)
             raise error
+        self.__dict__["_close_registration"] = handle
         return ret
 
     def unregisterCloseCallback(self):
@@ -106,6 +107,7 @@ class AdminConnection(_objects.OwnConnection):
         ret = _virAdmConnectUnregisterCloseCallback(self._o, _close_callback())
         if ret == -1:
             raise _core.error("virAdmConnectUnregisterCloseCallback() failed")
+        _events.forget_close_registration(self)
         return ret
 
 

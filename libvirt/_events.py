@@ -238,6 +238,16 @@ def lifecycle_callback():
     return c_callback("virConnectDomainEventCallback", "virConnectDomainEventCallback")
 
 
+def forget_close_registration(conn) -> None:
+    """After a successful unregistration: drop the registration unless
+    libvirt's free callback did. A driver without close callbacks (the test
+    driver's) accepts one without keeping it and never frees it, which
+    would keep the connection and its callback alive for good."""
+    handle = conn.__dict__.pop("_close_registration", None)
+    if handle is not None:
+        _callbacks.drop(handle)
+
+
 def _close_callback():
     return c_callback("virConnectCloseFunc", "virConnectCloseFunc")
 
@@ -322,6 +332,7 @@ class ConnectionEvents:
             error = _core.error("virConnectRegisterCloseCallback() failed")
             _callbacks.drop(handle)
             raise error
+        self.__dict__["_close_registration"] = handle
         return ret
 
     def unregisterCloseCallback(self):
@@ -329,3 +340,4 @@ class ConnectionEvents:
         ret = _virConnectUnregisterCloseCallback(self._o, _close_callback())
         if ret == -1:
             raise _core.error("virConnectUnregisterCloseCallback() failed")
+        forget_close_registration(self)

@@ -499,9 +499,7 @@ def _owner(module, entry):
     cls_name = entry[0]
     if cls_name:
         return _core.classes[cls_name]
-    public = {"libvirtmod": "libvirt", "libvirtmod_qemu": "libvirt_qemu",
-              "libvirtmod_lxc": "libvirt_lxc"}[module.__name__.rsplit("._", 1)[-1]]
-    return sys.modules[public]
+    return sys.modules[module.__dict__["_public"]]
 
 
 class _Hooked(types.ModuleType):
@@ -543,9 +541,11 @@ def _reroute(module, name, value):
 _MISSING = object()
 
 
-def hook(module_name: str, routes: dict) -> None:
-    """Give a generated libvirtmod module its routes and its class hook."""
+def hook(module_name: str, public: str, routes: dict) -> None:
+    """Give a generated libvirtmod module its routes (methods of the public
+    module `public` and its classes) and its class hook."""
     module = sys.modules[module_name]
+    module.__dict__["_public"] = public
     module.__dict__["_routes"] = routes
     module.__dict__["_originals"] = {name: module.__dict__[name] for name in routes}
     module.__dict__["_saved"] = {}

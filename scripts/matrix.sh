@@ -53,15 +53,18 @@ umount_all() {
 trap umount_all EXIT
 
 mount_chroot() {   # mount_chroot DIR: what apt, pip and libvirtd need
-    mounted+=("$1/proc" "$1/dev" "$1/sys")
-    mount -t proc proc "$1/proc" && mount --bind /dev "$1/dev" && mount -t sysfs sys "$1/sys"
+    # DIR bound onto itself first: a mount point, so that a mount namespace
+    # made inside (the system-mode daemon test) can make its mounts private.
+    mounted+=("$1/proc" "$1/dev" "$1/sys" "$1")
+    mount --bind "$1" "$1" && mount -t proc proc "$1/proc" &&
+        mount --bind /dev "$1/dev" && mount -t sysfs sys "$1/sys"
 }
 
 make_chroot() {   # make_chroot SUITE DIR (called under ||, where set -e is off: hence the returns)
     local suite=$1 dir=$2 pkgs=("${PACKAGES[@]}")
     echo "== debootstrap $suite into $dir"
     # A killed run may have left /dev bound in there: never delete through it.
-    for m in proc dev sys; do
+    for m in proc dev sys .; do
         ! mountpoint -q "$dir/$m" || umount -l "$dir/$m" || return
     done
     rm -rf --one-file-system "$dir"

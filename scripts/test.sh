@@ -9,17 +9,19 @@ VENV=.venv
 if "$PYTHON" -c 'import sys; sys.exit(sys.implementation.name != "pypy")'; then
     VENV=.venv-pypy
 fi
+status=0
 # The reference binding (PyPI libvirt-python, built from source against the
-# same libvirt) for the differential tests; they skip if it cannot be built.
-# Always CPython's, also for a PyPy run: libvirt-python's behaviour is its
-# behaviour on CPython (built for PyPy it runs through cpyext, which changes
-# some answers).
+# same libvirt) for the differential tests. Without it they would skip, so
+# the run fails (the tests still run, to report everything else). Always
+# CPython's, also for a PyPy run: libvirt-python's behaviour is its behaviour
+# on CPython (built for PyPy it runs through cpyext, which changes some
+# answers).
 if ref_python=$(python3 tools/reference_env.py); then
     export LIBVIRT_REF_VENV=$(dirname "$(dirname "$ref_python")")
 else
-    echo "warning: the reference binding could not be built: differential tests skip" >&2
+    echo "error: the reference binding could not be built: differential tests skip" >&2
+    status=1
 fi
-status=0
 # Lint first (pyproject.toml's [tool.ruff]); findings fail the run, and the
 # tests still run so one run reports everything.
 echo "== ruff check ."

@@ -29,6 +29,7 @@ import traceback
 import pytest
 
 import libvirt
+from row import built_with
 
 try:
     import libvirt_admin
@@ -228,6 +229,9 @@ def case_logging(ctx):
 
 def case_daemon_timeout(ctx):
     with ctx.open() as conn:
+        if not built_with("virAdmConnectSetDaemonTimeout"):      # libvirt 8.6
+            assert not hasattr(conn, "setDaemonTimeout")
+            return
         # The daemon ran without a timeout: set one, then switch it off again.
         assert conn.setDaemonTimeout(3600) == 0
         assert conn.setDaemonTimeout(0) == 0
@@ -286,8 +290,10 @@ def case_bad_input(ctx):
                                 ctx.uri.replace("admin-sock", "no-such-sock"))
     assert "no-such-sock" in str(error)
     with ctx.open() as conn:
-        for call, args in ((conn.lookupServer, (None,)), (conn.listServers, ("0",)),
-                           (conn.setDaemonTimeout, (1.5,))):
+        calls = [(conn.lookupServer, (None,)), (conn.listServers, ("0",))]
+        if built_with("virAdmConnectSetDaemonTimeout"):
+            calls.append((conn.setDaemonTimeout, (1.5,)))
+        for call, args in calls:
             with _expect(TypeError):
                 call(*args)
         # Flags libvirt does not know: its own error.

@@ -6,6 +6,7 @@ the session daemon of the `libvirtd` fixture (conftest.py).
 """
 import os
 import pwd
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from private_libvirtd import (DaemonStartError, PrivateLibvirtd,
 # These tests start daemons of their own; skip them all where libvirtd is
 # not installed, as the `libvirtd` fixture does.
 _MISSING = unavailable_reason()
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 pytestmark = pytest.mark.skipif(_MISSING is not None, reason="private "
                                 "libvirtd unavailable: %s" % _MISSING)
 
@@ -186,10 +188,12 @@ def test_start_failure_without_driver_shows_log():
         with d:
             pass
     msg = str(info.value)
-    assert "no connection driver available" in msg
+    reason = re.search(r"refused to open storage:///session: (.*) \(code \d+", msg).group(1)
+    # libvirt 9.0: no driver; 7.0's daemon hands the URI on to the
+    # modular storage daemon's socket, which is not there either.
+    assert "no connection driver available" in reason or "virtstoraged-sock" in reason
     # ... and the daemon's own log says so too
-    assert "no connection driver available" in msg.split(
-        "--- libvirt log", 1)[1]
+    assert reason in msg.split("--- libvirt log", 1)[1]
     assert not d.is_running()
     assert d.tmpdir is None  # the context manager cleaned up
 
@@ -243,21 +247,42 @@ def test_cli_prints_uri_and_stops_on_sigint():
         cli.stderr.close()
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or
-                    not os.environ.get("LIBVIRT_CFFI_TEST_SYSTEM_DAEMON"),
-                    reason="root only, and opt-in "
-                    "(LIBVIRT_CFFI_TEST_SYSTEM_DAEMON=1): system mode "
-                    "writes /etc/libvirt/storage and /run/libvirt")
+SYSTEM_MODE_CHILD = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import libvirt
+from private_libvirtd import PrivateLibvirtd
+with PrivateLibvirtd(mode="system") as d:
+    assert d.user == "root"
+    c = libvirt.open(d.uri)
+    assert c.getURI().startswith("storage:///system?socket="), c.getURI()
+    pool = c.storagePoolDefineXML(
+        "<pool type='dir'><name>sysmode</name><target><path>%s</path></target></pool>"
+        % os.path.join(d.workdir, "p"), 0)
+    pool.build(0)
+    assert os.path.isdir(os.path.join(d.workdir, "p"))
+    # the privileged driver keeps it where it always does: here, the namespace's
+    assert os.path.exists("/etc/libvirt/storage/sysmode.xml")
+    pool.undefine()
+    c.close()
+print("system mode ok")
+"""
+
+
 def test_system_mode_fallback():
-    with PrivateLibvirtd(mode="system") as d:
-        assert d.user == "root"
-        c = libvirt.open(d.uri)
-        try:
-            assert c.getURI().startswith("storage:///system?socket=")
-            pool = c.storagePoolDefineXML(
-                pool_xml("sysmode", os.path.join(d.workdir, "p")), 0)
-            pool.build(0)
-            assert os.path.isdir(os.path.join(d.workdir, "p"))
-            pool.undefine()
-        finally:
-            c.close()
+    if os.geteuid() != 0:
+        with pytest.raises(ValueError, match="needs root"):
+            PrivateLibvirtd(mode="system")
+        return
+    # The privileged storage driver keeps definitions in /etc/libvirt/storage
+    # and state in /run/libvirt whatever the configuration: the daemon runs
+    # in a mount namespace of its own, over empty ones, so the host's stay
+    # untouched (and a system libvirtd there does not clash).
+    isolate = ("mkdir -p /etc/libvirt && mount -t tmpfs tmpfs /etc/libvirt && "
+               "mount -t tmpfs tmpfs /run && exec \"$0\" -c \"$1\" \"$2\"")
+    proc = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", isolate,
+         sys.executable, SYSTEM_MODE_CHILD, os.path.join(ROOT, "tools")],
+        capture_output=True, text=True, timeout=120, cwd="/")
+    assert proc.returncode == 0 and "system mode ok" in proc.stdout, proc.stdout + proc.stderr
+    assert not os.path.exists("/etc/libvirt/storage/sysmode.xml")

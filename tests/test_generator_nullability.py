@@ -2,6 +2,7 @@
 (generator/nullability.py), refused elsewhere with libvirt's own error."""
 
 import os
+import re
 import sys
 
 import pytest
@@ -15,6 +16,7 @@ if os.path.join(ROOT, "tools") not in sys.path:
 import null_checks  # noqa: E402
 from generator import nullability  # noqa: E402
 from generator.annotate import annotate  # noqa: E402
+from generator.model import parse_version  # noqa: E402
 from generator.parse import load_api  # noqa: E402
 
 import libvirt  # noqa: E402
@@ -74,7 +76,13 @@ def test_tables_name_real_arguments_and_do_not_contradict_libvirt(model):
 def test_checks_file_names_functions_of_the_api(model):
     checks = nullability.libvirt_checks()
     assert len(checks) > 500
-    assert {f for f, _a in checks} <= set(model.functions)
+    named = {f for f, _a in checks}
+    read_from = re.search(r"libvirt (\d+\.\d+\.\d+)", nullability.CHECKS_FILE.read_text()).group(1)
+    if parse_version(model.sources["libvirt"]) >= parse_version(read_from):
+        assert named <= set(model.functions)
+    else:
+        # An older libvirt (7.0) lacks what came later, a few dozen functions.
+        assert len(named - set(model.functions)) < len(named) / 10
 
 
 SOURCE = """\

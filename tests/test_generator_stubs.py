@@ -306,6 +306,40 @@ def test_mypy_strict_on_the_emitter_example():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+WRONG_EVENT_CALLBACKS = """\
+import libvirt
+
+
+def lifecycle(conn: libvirt.virConnect, dom: libvirt.virDomain, event: str,
+              detail: int, opaque: None) -> None: ...
+
+
+def tray(conn: libvirt.virConnect, dom: libvirt.virDomain, opaque: None) -> None: ...
+
+
+def main(conn: libvirt.virConnect) -> None:
+    conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, lifecycle, None)
+    conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_TRAY_CHANGE, tray, None)
+    # an ID computed: the untyped form, given as the enum class; a plain int
+    # matches no form
+    conn.domainEventRegisterAny(None, libvirt.virDomainEventID(int("0")), tray, None)
+    conn.domainEventRegisterAny(None, int("0"), tray, None)
+"""
+
+
+def test_mypy_knows_each_events_callback(tmp_path):
+    # Each event ID has its overload, its callback typed by the C callback
+    # type libvirt calls for it: the wrong arguments are found.
+    program = tmp_path / "wrong_events.py"
+    program.write_text(WRONG_EVENT_CALLBACKS)
+    env = dict(os.environ)
+    env.pop("MYPYPATH", None)
+    result = _mypy([str(program)], env)
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["12", "13", "17"], result.stdout
+    assert all("domainEventRegisterAny" in line for line in errors), result.stdout
+
+
 @pytest.mark.parametrize("program", ["connect_and_domains.py", "pool_lifecycle_typed.py",
                                      "events_and_params.py", "streams.py"])
 def test_client_programs_run(program):

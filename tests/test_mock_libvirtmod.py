@@ -32,6 +32,7 @@ import libvirt
 import libvirtmod
 import libvirtmod_lxc
 import libvirtmod_qemu
+import row
 from waiting import wait_for
 
 import libvirt_python_tests  # tools/ (conftest)
@@ -230,6 +231,11 @@ def test_results_as_the_methods_give_them(conn, dom):
     # (every handle returned is wrapped: one never wrapped is never freed,
     # as with libvirt-python)
     stats = libvirtmod.virConnectGetAllDomainStats(conn._o, 0, 0)
+    if stats is None:
+        # libvirtmod's failure value, where the test driver has no statistics
+        assert row.loaded_libvirt() < row.TEST_DRIVER_PROVEN
+        assert libvirtmod.virDomainListGetStats(conn._o, [dom._o], 0, 0) is None
+        return
     assert [libvirt.virDomain(conn, _obj=h).name() for h, _ in stats] == ["test"]
     listed = libvirtmod.virDomainListGetStats(conn._o, [dom._o], 0, 0)
     assert [libvirt.virDomain(conn, _obj=h).name() for h, _ in listed] == ["test"]

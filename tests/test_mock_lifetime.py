@@ -167,6 +167,19 @@ def test_close_after_children_freed_returns_zero():
     assert conn.close() == 0
 
 
+def test_an_unregistered_close_callback_lets_the_connection_go():
+    # The test driver takes a close callback without keeping it: libvirt
+    # never frees its opaque, so the binding drops it on unregistration.
+    from libvirt import _callbacks
+    conn = libvirt.open(TEST_URI)
+    held = len(_callbacks._held)
+    assert conn.registerCloseCallback(lambda *args: None, None) == 0
+    assert len(_callbacks._held) == held + 1
+    assert conn.unregisterCloseCallback() is None
+    assert len(_callbacks._held) == held
+    assert conn.close() == 0        # nothing else holds it (1 if something did)
+
+
 def peak_growth(fn, n, samples=20):
     """The highest RSS growth seen while fn runs n times with no collection
     asked for: whatever frees the handles (CPython's reference counts,

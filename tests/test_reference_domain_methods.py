@@ -9,6 +9,7 @@ change between calls.
 The reference never runs in this interpreter: one subprocess runs every case
 at once and reports back in JSON.
 """
+import functools
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import pytest
 
 import libvirt
 from libvirt import _param_types, _typedparams
+import row
 
 TEST_URI = "test:///default"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -50,6 +52,9 @@ def shape(v):
 def run_case(libvirt, setup, expr, mode):
     c = libvirt.open("test:///default")
     ns = {"libvirt": libvirt, "c": c, "d": c.lookupByName("test")}
+    # The instance is shared while anything else keeps it open: a case
+    # removes the domains it defined, not to meet them again in the next.
+    before = {dom.name() for dom in c.listAllDomains(0)}
     try:
         try:
             if setup:
@@ -71,6 +76,12 @@ def run_case(libvirt, setup, expr, mode):
         c.getURI()
         c.lookupByName("test")
         ns.clear()
+        for dom in c.listAllDomains(0):
+            if dom.name() not in before:
+                if dom.isActive():
+                    dom.destroy()
+                if dom.isPersistent():
+                    dom.undefine()
         c.close()
 '''
 _runner = {}
@@ -299,7 +310,10 @@ def test_iothreads(conn):
     dom = conn.defineXML(IO_XML)
     try:
         dom.create()
-        info = dom.ioThreadInfo()
+        info = row.test_driver_answer(dom.ioThreadInfo)
+        if info is None:
+            assert row.test_driver_answer(lambda: dom.pinIOThread(2, (True,))) is None
+            return
         assert [i for i, _ in info] == [1, 2]
         assert all(type(m) is list and all(type(b) is bool for b in m) for _, m in info)
         assert dom.pinIOThread(2, (True,)) == 0
@@ -331,19 +345,25 @@ def test_scheduler(dom):
 
 
 def test_guest_information(dom):
-    assert dom.securityLabel() == ["libvirt-test", True]
+    # (None: a test driver older than row.TEST_DRIVER_PROVEN lacks the call)
+    answer = row.test_driver_answer
+    assert answer(dom.securityLabel) in (None, ["libvirt-test", True])
     assert set(dom.getTime()) == {"seconds", "nseconds"}
     assert dom.diskErrors() == {"vda": libvirt.VIR_DOMAIN_DISK_ERROR_UNSPEC}
-    assert dom.fsInfo() == [("/", "vda1", "ext4", ["vda"]),
-                            ("/boot", "vda2", "ext4", ["vda"])]
-    assert dom.fsFreeze() == 2 and dom.fsThaw(("/",)) == 1
-    assert dom.interfaceAddresses(libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE) == {
-        "testnet0": {"addrs": [{"addr": "192.168.122.3", "prefix": 24,
-                                "type": libvirt.VIR_IP_ADDR_TYPE_IPV4}],
-                     "hwaddr": "aa:bb:cc:dd:ee:ff"}}
-    assert dom.messages() == []
-    assert dom.memoryPeek(4, 4, libvirt.VIR_MEMORY_VIRTUAL) == b"\x04\x05\x06\x07"
-    assert dom.sendKey(libvirt.VIR_KEYCODE_SET_LINUX, 10, (30, 31), 2) == 0
+    assert answer(dom.fsInfo) in (None, [("/", "vda1", "ext4", ["vda"]),
+                                         ("/boot", "vda2", "ext4", ["vda"])])
+    assert answer(dom.fsFreeze) in (None, 2)
+    assert answer(lambda: dom.fsThaw(("/",))) in (None, 1)
+    assert answer(lambda: dom.interfaceAddresses(
+        libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE)) in (None, {
+            "testnet0": {"addrs": [{"addr": "192.168.122.3", "prefix": 24,
+                                    "type": libvirt.VIR_IP_ADDR_TYPE_IPV4}],
+                         "hwaddr": "aa:bb:cc:dd:ee:ff"}})
+    if row.built_with("virDomainGetMessages"):       # libvirt 7.1
+        assert dom.messages() == []
+    assert answer(lambda: dom.memoryPeek(4, 4, libvirt.VIR_MEMORY_VIRTUAL)) in (
+        None, b"\x04\x05\x06\x07")
+    assert answer(lambda: dom.sendKey(libvirt.VIR_KEYCODE_SET_LINUX, 10, (30, 31), 2)) in (None, 0)
 
 
 def test_errors_are_libvirt_errors(dom):
@@ -352,12 +372,13 @@ def test_errors_are_libvirt_errors(dom):
         (lambda: dom.jobStats(), libvirt.VIR_ERR_NO_SUPPORT),
         (lambda: dom.securityLabelList(), libvirt.VIR_ERR_NO_SUPPORT),
         (lambda: dom.blockStats("nope"), libvirt.VIR_ERR_INVALID_ARG),
-        (lambda: dom.pinIOThread(7, (True,)), libvirt.VIR_ERR_INVALID_ARG),
+        (lambda: dom.pinIOThread(7, (True,)), row.test_driver_code(libvirt.VIR_ERR_INVALID_ARG)),
         (lambda: dom.schedulerParametersFlags(), libvirt.VIR_ERR_INVALID_ARG),
         (lambda: dom.sendKey(0, 1, list(range(17)), 17), libvirt.VIR_ERR_INVALID_ARG),
         (lambda: dom.migrateToURI3(None, {}), libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED),
-        (lambda: dom.setLaunchSecurityState({}), libvirt.VIR_ERR_INVALID_ARG),
     ]
+    if row.built_with("virDomainSetLaunchSecurityState"):      # libvirt 8.0
+        cases.append((lambda: dom.setLaunchSecurityState({}), libvirt.VIR_ERR_INVALID_ARG))
     for call, code in cases:
         with pytest.raises(libvirt.libvirtError) as info:
             call()
@@ -478,7 +499,11 @@ def test_known_param_types():
     assert _param_types.IDENTITY["process-id"] == tp.LLONG
     assert _param_types.BLOCK_COPY == {"bandwidth": tp.ULLONG, "granularity": tp.UINT,
                                        "buf-size": tp.ULLONG}
-    assert {"file", "dxml"} <= set(_param_types.SAVE)
+    # libvirt 8.4's save parameters: a table where the XML has them
+    if row.built_with("virDomainSaveParams"):
+        assert {"file", "dxml"} <= set(_param_types.SAVE)
+    else:
+        assert _param_types.SAVE == {}
 
 
 def test_every_migration_field_has_a_type_in_the_model():
@@ -520,7 +545,7 @@ def test_no_typed_parameter_table_is_written_by_hand():
     # hand-written ones had.
     typed_params = _generator()[1]
     assert len(_type_tables(files["_param_types.py"])) == len(
-        [f for f, _, _ in typed_params.FAMILIES if typed_params.family_fields(model, f)]) >= 7
+        [f for f, _, _ in typed_params.FAMILIES if typed_params.family_fields(model, f)]) >= 5
     assert len(_type_tables('T = {"file": _typedparams.STRING, "dxml": _typedparams.STRING}\n'
                             'U = {"a": libvirt.VIR_TYPED_PARAM_INT}\n'
                             'def f():\n    return {"migrate_uri": STRING}\n')) == 3
@@ -617,7 +642,8 @@ BAD_CASES = [
     ("createWithFiles-none", lambda d, c: d.createWithFiles(None), TypeError),
     ("createWithFiles-str-fd", lambda d, c: d.createWithFiles(["0"]), TypeError),
     ("createWithFiles-huge-fd", lambda d, c: d.createWithFiles([2 ** 31]), OverflowError),
-    ("FDAssociate-name-none", lambda d, c: d.FDAssociate(None, [0]), TypeError),
+    ("FDAssociate-name-none", lambda d, c: d.FDAssociate(None, [0]),
+     row.raised_here("virDomainFDAssociate", TypeError)),
     ("migrate3-dconn-none", lambda d, c: d.migrate3(None, {}), TypeError),
     ("migrate3-dconn-domain", lambda d, c: d.migrate3(d, {}), TypeError),
     ("migrate3-params-list", lambda d, c: d.migrate3(c, [("bandwidth", 1)]), TypeError),
@@ -626,15 +652,19 @@ BAD_CASES = [
      OverflowError),
     ("migrate3-disks-int", lambda d, c: d.migrate3(c, {"migrate_disks": [1]}), TypeError),
     ("migrateToURI3-uri-int", lambda d, c: d.migrateToURI3(5, {}), TypeError),
-    ("saveParams-none", lambda d, c: d.saveParams(None), TypeError),
-    ("saveParams-file-int", lambda d, c: d.saveParams({"file": 1}), TypeError),
+    ("saveParams-none", lambda d, c: d.saveParams(None),
+     row.raised_here("virDomainSaveParams", TypeError)),
+    ("saveParams-file-int", lambda d, c: d.saveParams({"file": 1}),
+     row.raised_here("virDomainSaveParams", TypeError)),
     ("blockCopy-params-list", lambda d, c: d.blockCopy("vda", "<disk/>", []), TypeError),
     ("blockCopy-granularity-huge",
      lambda d, c: d.blockCopy("vda", "<disk/>", {"granularity": 2 ** 32}), OverflowError),
     ("blockCopy-destxml-none", lambda d, c: d.blockCopy("vda", None), TypeError),
-    ("setLaunchSecurityState-list", lambda d, c: d.setLaunchSecurityState([]), TypeError),
+    ("setLaunchSecurityState-list", lambda d, c: d.setLaunchSecurityState([]),
+     row.raised_here("virDomainSetLaunchSecurityState", TypeError)),
     ("setLaunchSecurityState-address-negative",
-     lambda d, c: d.setLaunchSecurityState({"sev-secret-set-address": -1}), OverflowError),
+     lambda d, c: d.setLaunchSecurityState({"sev-secret-set-address": -1}),
+     row.raised_here("virDomainSetLaunchSecurityState", OverflowError)),
 ]
 
 
@@ -643,7 +673,8 @@ def test_bad_input(conn, dom, name, call, exc):
     with pytest.raises(exc) as info:
         call(dom, conn)
     from conftest import assert_refused
-    assert_refused(info.value)
+    if exc is not AttributeError:        # not left out on this row's libvirt
+        assert_refused(info.value)
     assert dom.isActive() == 1 and conn.getURI() == TEST_URI
 
 
@@ -653,10 +684,14 @@ def test_repeated_calls_keep_memory_steady(dom):
     def rss():
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    calls = (dom.fsInfo, dom.ioThreadInfo, dom.diskErrors, dom.schedulerType,
-             dom.schedulerParameters, dom.messages, dom.vcpus,
+    calls = [dom.fsInfo, dom.ioThreadInfo, dom.diskErrors, dom.schedulerType,
+             dom.schedulerParameters, dom.vcpus,
              lambda: dom.interfaceAddresses(0), lambda: dom.getCPUStats(False),
-             lambda: dom.getCPUStats(True))
+             lambda: dom.getCPUStats(True)]
+    if row.built_with("virDomainGetMessages"):       # libvirt 7.1
+        calls.append(dom.messages)
+    # (an older test driver's refusals are freed as well)
+    calls = [functools.partial(row.test_driver_answer, call) for call in calls]
     for call in calls:
         call()
     before = rss()

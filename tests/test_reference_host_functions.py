@@ -24,6 +24,7 @@ import libvirt
 import libvirt_lxc
 import libvirt_qemu
 from libvirt import _core
+import row
 
 TEST_URI = "test:///default"
 BAD = (TypeError, ValueError, OverflowError)
@@ -437,7 +438,9 @@ def test_baseline_cpu(conn):
 
 
 def test_all_domain_stats(conn):
-    records = conn.getAllDomainStats()
+    records = row.test_driver_answer(conn.getAllDomainStats)
+    if records is None:
+        return      # an older test driver: none to shape
     assert type(records) is list and len(records) == 1
     record = records[0]
     assert type(record) is tuple and len(record) == 2
@@ -451,22 +454,28 @@ def test_all_domain_stats(conn):
 
 
 def test_domain_list_get_stats(conn, dom):
-    [(got, stats)] = conn.domainListGetStats([dom], libvirt.VIR_DOMAIN_STATS_STATE)
+    with pytest.raises(libvirt.libvirtError) as caught:
+        conn.domainListGetStats([])
+    assert caught.value.get_error_code() == libvirt.VIR_ERR_INVALID_ARG
+    listed = row.test_driver_answer(
+        lambda: conn.domainListGetStats([dom], libvirt.VIR_DOMAIN_STATS_STATE))
+    if listed is None:
+        return      # an older test driver: none to shape
+    [(got, stats)] = listed
     assert got.UUID() == dom.UUID() and got is not dom
     assert got.connect() is conn
     assert stats == {"state.state": libvirt.VIR_DOMAIN_RUNNING, "state.reason": 0}
     # Any iterable of domains.
     assert len(conn.domainListGetStats(iter([dom]))) == 1
-    with pytest.raises(libvirt.libvirtError) as caught:
-        conn.domainListGetStats([])
-    assert caught.value.get_error_code() == libvirt.VIR_ERR_INVALID_ARG
 
 
 def test_domain_list_get_stats_other_connection(conn, dom):
     other = libvirt.open(TEST_URI)
     try:
-        [(got, _stats)] = other.domainListGetStats([dom])
-        assert got.connect() is other   # as libvirt-python: the connection called
+        listed = row.test_driver_answer(lambda: other.domainListGetStats([dom]))
+        if listed is not None:
+            [(got, _stats)] = listed
+            assert got.connect() is other   # as libvirt-python: the connection called
     finally:
         other.close()
 
@@ -484,10 +493,14 @@ def test_create_xml_with_files(conn):
 
 
 def test_identity_and_restore_unsupported(conn):
-    for call in (lambda: conn.setIdentity({"user-name": "u", "unix-user-id": 0}),
-                 lambda: conn.setIdentity({}),
-                 lambda: conn.restoreParams({"file": "/nonexistent"}),
-                 lambda: conn.restoreParams({"file": "/x", "dxml": "<domain/>"}, 0)):
+    calls = [lambda: conn.setIdentity({"user-name": "u", "unix-user-id": 0}),
+             lambda: conn.setIdentity({})]
+    if row.built_with("virDomainRestoreParams"):       # libvirt 8.4
+        calls += [lambda: conn.restoreParams({"file": "/nonexistent"}),
+                  lambda: conn.restoreParams({"file": "/x", "dxml": "<domain/>"}, 0)]
+    else:
+        assert not hasattr(conn, "restoreParams")
+    for call in calls:
         with pytest.raises(libvirt.libvirtError) as caught:
             call()
         assert caught.value.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT
@@ -656,9 +669,12 @@ BAD_CASES = [
     ("identity-unknown-type", lambda c, d, n: c.setIdentity({"x": None}), TypeError),
     ("identity-huge-unknown", lambda c, d, n: c.setIdentity({"x": 2 ** 64}), OverflowError),
     ("identity-flags", lambda c, d, n: c.setIdentity({}, -1), OverflowError),
-    ("restore-none", lambda c, d, n: c.restoreParams(None), TypeError),
-    ("restore-int-file", lambda c, d, n: c.restoreParams({"file": 1}), TypeError),
-    ("restore-flags", lambda c, d, n: c.restoreParams({"file": "/x"}, -1), OverflowError),
+    ("restore-none", lambda c, d, n: c.restoreParams(None),
+     row.raised_here("virDomainRestoreParams", TypeError)),
+    ("restore-int-file", lambda c, d, n: c.restoreParams({"file": 1}),
+     row.raised_here("virDomainRestoreParams", TypeError)),
+    ("restore-flags", lambda c, d, n: c.restoreParams({"file": "/x"}, -1),
+     row.raised_here("virDomainRestoreParams", OverflowError)),
     # REF: libvirtError (NULL reaches libvirt)
     ("create-files-none-xml", lambda c, d, n: c.createXMLWithFiles(None, []), TypeError),
     ("create-files-not-list", lambda c, d, n: c.createXMLWithFiles(DOM_XML, 5), TypeError),
@@ -676,11 +692,16 @@ BAD_CASES = [
     ("qemu-register-not-callable", lambda c, d, n: libvirt_qemu.qemuMonitorEventRegister(c, None, None, 5, None), TypeError),
     ("qemu-register-flags", lambda c, d, n: libvirt_qemu.qemuMonitorEventRegister(c, None, None, print, None, -1), OverflowError),
     ("qemu-deregister-str", lambda c, d, n: libvirt_qemu.qemuMonitorEventDeregister(c, "0"), TypeError),
-    ("qemu-files-none-cmd", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(d, None), TypeError),
-    ("qemu-files-not-list", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(d, "x", 0), TypeError),
-    ("qemu-files-str-fd", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(d, "x", ["0"]), TypeError),
-    ("qemu-files-huge-fd", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(d, "x", [2 ** 31]), OverflowError),
-    ("qemu-files-not-dom", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(c, "x"), TypeError),
+    ("qemu-files-none-cmd", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(d, None),
+     row.raised_here("virDomainQemuMonitorCommandWithFiles", TypeError)),
+    ("qemu-files-not-list", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(d, "x", 0),
+     row.raised_here("virDomainQemuMonitorCommandWithFiles", TypeError)),
+    ("qemu-files-str-fd", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(d, "x", ["0"]),
+     row.raised_here("virDomainQemuMonitorCommandWithFiles", TypeError)),
+    ("qemu-files-huge-fd", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(d, "x", [2 ** 31]),
+     row.raised_here("virDomainQemuMonitorCommandWithFiles", OverflowError)),
+    ("qemu-files-not-dom", lambda c, d, n: libvirt_qemu.qemuMonitorCommandWithFiles(c, "x"),
+     row.raised_here("virDomainQemuMonitorCommandWithFiles", TypeError)),
 ]
 
 
@@ -690,7 +711,8 @@ def test_bad_input(conn, dom, net, call, expected):
     with pytest.raises(expected) as caught:
         call(conn, dom, net)
     from conftest import assert_refused
-    assert_refused(caught.value)
+    if expected is not AttributeError:        # not left out on this row's libvirt
+        assert_refused(caught.value)
     # Nothing reached libvirt: the connection is as healthy as before.
     assert conn.lookupByName("test").ID() == 1
     assert conn.__dict__.get("qemuMonitorEventCallbackID", {}) == {}

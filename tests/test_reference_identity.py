@@ -159,9 +159,9 @@ def test_every_method_is_named_after_its_class(module, cls):
 
 
 def interpreters_words(message):
-    """CPython names a method by its __qualname__ in an argument error
-    ("virDomain.connect() takes ..."); PyPy by its bare name."""
-    if sys.implementation.name == "cpython":
+    """CPython 3.10 on names a method by its __qualname__ in an argument
+    error ("virDomain.connect() takes ..."); 3.9 and PyPy by its bare name."""
+    if sys.implementation.name == "cpython" and sys.version_info >= (3, 10):
         return message
     return re.sub(r"^\w+\.", "", message)
 
