@@ -205,7 +205,7 @@ def function(module: str, name: str, since):
     return unavailable
 
 
-_deferred = []      # (free, handle); list.append and list.pop are atomic
+waiting_frees = []      # (free, handle); list.append and list.pop are atomic
 # CPython frees an object the moment its last reference goes; PyPy only when
 # its garbage collector next runs.
 REFCOUNTED = sys.implementation.name == "cpython"
@@ -219,11 +219,11 @@ def release(free, handle) -> None:
     So while this thread holds an error, frees wait; the next free made with
     no error pending (in any thread), or drain(), performs them."""
     if _virGetLastError():
-        _deferred.append((free, handle))
+        waiting_frees.append((free, handle))
         return
     free(handle)
-    if _deferred:
-        _perform_deferred()
+    if waiting_frees:
+        _perform_waiting()
 
 
 def drain() -> None:
@@ -232,13 +232,13 @@ def drain() -> None:
     finalizers right after a failing call, while the error is still held, so
     waiting for the next free alone could keep every free waiting."""
     if not _virGetLastError():
-        _perform_deferred()
+        _perform_waiting()
 
 
-def _perform_deferred() -> None:
-    while _deferred:
+def _perform_waiting() -> None:
+    while waiting_frees:
         try:
-            pending_free, pending = _deferred.pop()
+            pending_free, pending = waiting_frees.pop()
         except IndexError:      # another thread emptied it
             break
         pending_free(pending)

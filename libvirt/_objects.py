@@ -22,7 +22,7 @@ _ffi = _core.ffi
 
 _gc = _ffi.gc
 REFCOUNTED = _core.REFCOUNTED
-_deferred = _core._deferred     # frees waiting for an error to be read
+_waiting_frees = _core.waiting_frees     # frees waiting for an error to be read
 _drain = _core.drain
 _new_object = object.__new__
 _CData = _ffi.CData
@@ -166,7 +166,7 @@ class Handle:
                 _gc(handle, None)
             except TypeError:
                 pass
-        if _deferred:
+        if _waiting_frees:
             _drain()
         return _gc(handle, cls._release, cls._size)
 
@@ -186,7 +186,7 @@ class ConnectionChild(Handle):
         obj = _new_object(cls)
         obj._conn = conn
         obj._o = _gc(handle, cls._release, cls._size)
-        if _deferred:
+        if _waiting_frees:
             _drain()
         return obj
 
@@ -250,7 +250,7 @@ class MadeFromObject(Handle):
         obj._parent = parent
         obj._conn = parent._conn
         obj._o = _gc(handle, cls._release, cls._size)
-        if _deferred:
+        if _waiting_frees:
             _drain()
         return obj
 
@@ -310,7 +310,7 @@ class OwnConnection(Handle):
     def _adopt(cls, _parent, handle):
         obj = _new_object(cls)
         obj._o = _gc(handle, cls._release, cls._size)
-        if _deferred:
+        if _waiting_frees:
             _drain()
         return obj
 
