@@ -158,10 +158,30 @@ def test_every_method_is_named_after_its_class(module, cls):
     assert not elsewhere
 
 
+class _Probe:
+    def method(self):
+        pass
+
+
+def _names_by_qualname():
+    try:
+        _Probe().method(1)
+    except TypeError as error:
+        return str(error).startswith("_Probe.method(")
+    raise AssertionError("an extra argument was taken")
+
+
+# CPython 3.10 on names a method by its __qualname__ in an argument error
+# ("virDomain.connect() takes ..."), and so does PyPy 7.3.19 (Python 3.11);
+# CPython 3.9 and PyPy 7.3.11 (Python 3.9) by its bare name. Asked of a
+# plain class here.
+QUALNAMED_ERRORS = _names_by_qualname()
+
+
 def interpreters_words(message):
-    """CPython 3.10 on names a method by its __qualname__ in an argument
-    error ("virDomain.connect() takes ..."); 3.9 and PyPy by its bare name."""
-    if sys.implementation.name == "cpython" and sys.version_info >= (3, 10):
+    """An argument error's message, as CPython 3.10+ words it, as this
+    interpreter words it."""
+    if QUALNAMED_ERRORS:
         return message
     return re.sub(r"^\w+\.", "", message)
 
