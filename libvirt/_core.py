@@ -205,7 +205,10 @@ def function(module: str, name: str, since):
     return unavailable
 
 
-_deferred = []      # (free, handle); list.append and list.pop are atomic
+waiting_frees = []      # (free, handle); list.append and list.pop are atomic
+# CPython frees an object the moment its last reference goes; PyPy only when
+# its garbage collector next runs.
+REFCOUNTED = sys.implementation.name == "cpython"
 
 
 def release(free, handle) -> None:
@@ -214,14 +217,28 @@ def release(free, handle) -> None:
     Every libvirt free resets the calling thread's last error, and garbage
     collection can run between a failing call and the reading of its error.
     So while this thread holds an error, frees wait; the next free made with
-    no error pending (in any thread) performs them."""
+    no error pending (in any thread), or drain(), performs them."""
     if _virGetLastError():
-        _deferred.append((free, handle))
+        waiting_frees.append((free, handle))
         return
     free(handle)
-    while _deferred:
+    if waiting_frees:
+        _perform_waiting()
+
+
+def drain() -> None:
+    """Perform the frees that wait (see release) if this thread holds no
+    error. Called where a handle was just made: PyPy tends to run its
+    finalizers right after a failing call, while the error is still held, so
+    waiting for the next free alone could keep every free waiting."""
+    if not _virGetLastError():
+        _perform_waiting()
+
+
+def _perform_waiting() -> None:
+    while waiting_frees:
         try:
-            pending_free, pending = _deferred.pop()
+            pending_free, pending = waiting_frees.pop()
         except IndexError:      # another thread emptied it
             break
         pending_free(pending)
@@ -229,9 +246,11 @@ def release(free, handle) -> None:
 
 def releaser(cls_name: str, free_name: str, module: str = "libvirt"):
     """The destructor ffi.gc attaches to the handles of one class. API mode
-    has it compiled (lvc_release_*, see the generator's emit_cdef); ABI mode
-    runs release() above, with the free function of API module `module`."""
-    if _api_lib is not None:
+    on CPython has it compiled (lvc_release_*, see the generator's
+    emit_cdef); otherwise release() above runs, with the free function of API
+    module `module` (on PyPy also in API mode: its frees wait in the list
+    drain() empties)."""
+    if _api_lib is not None and REFCOUNTED:
         return getattr(_api_lib, "lvc_release_" + cls_name)
     free = getattr(library(module), free_name)
     return lambda handle: release(free, handle)

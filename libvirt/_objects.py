@@ -7,7 +7,6 @@ functions."""
 from __future__ import annotations
 
 import gc as _gc_module
-import sys
 
 from . import _core, _functions
 from ._domain_cpu import DomainCPU
@@ -22,9 +21,9 @@ _ffi = _core.ffi
 
 
 _gc = _ffi.gc
-# CPython frees an object the moment its last reference goes; PyPy only when
-# its garbage collector next runs.
-REFCOUNTED = sys.implementation.name == "cpython"
+REFCOUNTED = _core.REFCOUNTED
+_waiting_frees = _core.waiting_frees     # frees waiting for an error to be read
+_drain = _core.drain
 _new_object = object.__new__
 _CData = _ffi.CData
 _typeof = _ffi.typeof
@@ -167,6 +166,8 @@ class Handle:
                 _gc(handle, None)
             except TypeError:
                 pass
+        if _waiting_frees:
+            _drain()
         return _gc(handle, cls._release, cls._size)
 
 
@@ -185,6 +186,8 @@ class ConnectionChild(Handle):
         obj = _new_object(cls)
         obj._conn = conn
         obj._o = _gc(handle, cls._release, cls._size)
+        if _waiting_frees:
+            _drain()
         return obj
 
     def connect(self):
@@ -247,6 +250,8 @@ class MadeFromObject(Handle):
         obj._parent = parent
         obj._conn = parent._conn
         obj._o = _gc(handle, cls._release, cls._size)
+        if _waiting_frees:
+            _drain()
         return obj
 
     def connect(self):
@@ -305,6 +310,8 @@ class OwnConnection(Handle):
     def _adopt(cls, _parent, handle):
         obj = _new_object(cls)
         obj._o = _gc(handle, cls._release, cls._size)
+        if _waiting_frees:
+            _drain()
         return obj
 
     def _closed(self, ret):

@@ -2,27 +2,29 @@
 # The platform matrix: the README's test command (bash scripts/test.sh) run
 # in a cached Debian chroot per suite, one summary line per row.
 #
-#   bash scripts/matrix.sh [--fresh] [bullseye|trixie|sid ...]   (as root)
+#   bash scripts/matrix.sh [--fresh] [bullseye|trixie|sid|SUITE-pypy ...]   (as root)
 #
 # bullseye: libvirt 7.0, Python 3.9; trixie: libvirt 11.3, Python 3.13;
-# sid: libvirt 12.x, Python 3.14. Default: all three. Chroots are kept in
+# sid: libvirt 12.x, Python 3.14. Default: all three. SUITE-pypy (e.g.
+# trixie-pypy) runs PYTHON=pypy3 bash scripts/test.sh in SUITE's chroot, with
+# Debian's pypy3, pypy3-venv and pypy3-dev installed there. Chroots are kept in
 # $MATRIX_CACHE/<suite> (default /var/cache/libvirt-cffi-matrix) and reused;
 # --fresh rebuilds them. Each run tests a fresh clone of the committed HEAD
-# (uncommitted changes are not tested). Logs: $MATRIX_CACHE/<suite>.log.
+# (uncommitted changes are not tested). Logs: $MATRIX_CACHE/<row>.log.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${MATRIX_CACHE:-/var/cache/libvirt-cffi-matrix}
 
 fresh=0
-suites=()
+rows_asked=()
 for arg in "$@"; do
     case $arg in
         --fresh) fresh=1 ;;
-        bullseye|trixie|sid) suites+=("$arg") ;;
-        *) echo "usage: $0 [--fresh] [bullseye|trixie|sid ...]" >&2; exit 2 ;;
+        bullseye|trixie|sid|bullseye-pypy|trixie-pypy|sid-pypy) rows_asked+=("$arg") ;;
+        *) echo "usage: $0 [--fresh] [bullseye|trixie|sid|SUITE-pypy ...]" >&2; exit 2 ;;
     esac
 done
-[ ${#suites[@]} -gt 0 ] || suites=(trixie sid bullseye)
+[ ${#rows_asked[@]} -gt 0 ] || rows_asked=(trixie sid bullseye)
 
 if [ "$(id -u)" != 0 ]; then
     echo "error: $0 must run as root (debootstrap, chroot, mounts)" >&2
@@ -82,11 +84,24 @@ make_chroot() {   # make_chroot SUITE DIR (called under ||, where set -e is off:
 # libvirt-daemon before); the private-daemon tests start each of these.
 DRIVERS=(storage network secret qemu)
 install_drivers() {   # install_drivers DIR (mounted): also for a cached chroot
-    local dir=$1 driver missing=()
+    local dir=$1 driver pkgs=()
     for driver in "${DRIVERS[@]}"; do
-        if chroot "$dir" apt-cache show "libvirt-daemon-driver-$driver" >/dev/null 2>&1 &&
-                ! chroot "$dir" dpkg -s "libvirt-daemon-driver-$driver" >/dev/null 2>&1; then
-            missing+=("libvirt-daemon-driver-$driver")
+        pkgs+=("libvirt-daemon-driver-$driver")
+    done
+    install_missing "$dir" "${pkgs[@]}"
+}
+
+# What a PyPy row needs besides the chroot's packages (scripts/setup.sh would
+# install it too; here it is installed once, into the cached chroot).
+PYPY_PACKAGES=(pypy3 pypy3-venv pypy3-dev)
+
+install_missing() {   # install_missing DIR PKG...: those the suite has and lacks
+    local dir=$1 pkg missing=()
+    shift
+    for pkg in "$@"; do
+        if chroot "$dir" apt-cache show "$pkg" >/dev/null 2>&1 &&
+                ! chroot "$dir" dpkg -s "$pkg" >/dev/null 2>&1; then
+            missing+=("$pkg")
         fi
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -119,8 +134,8 @@ summarize() {
         # By venv: the header names no mode when the build is broken. In
         # each venv section the first totals are ours, the second
         # libvirt-python suite (its header can appear in captured output).
-        /^== tests with \.venv / { mode = "api"; n = 0 }
-        /^== tests with \.venv-abi / { mode = "abi"; n = 0 }
+        /^== tests with \.venv(-pypy)? / { mode = "api"; n = 0 }
+        /^== tests with \.venv(-pypy)?-abi / { mode = "abi"; n = 0 }
         # pytest -q totals: "3 failed, 842 passed, 5 skipped in 95.1s"
         mode != "" && /^(=+ )?[0-9]+ (passed|failed|skipped|errors?|xfailed|deselected).* in [0-9.]+s/ {
             line = $0; gsub(/=/, "", line); sub(/^ +/, "", line)
@@ -134,23 +149,34 @@ summarize() {
 mkdir -p "$CACHE"
 rows=()
 failed=0    # rows that could not run or did not pass
-for suite in "${suites[@]}"; do
+for row in "${rows_asked[@]}"; do
+    suite=${row%-pypy}     # the chroot; a -pypy row runs the tests with PyPy
     dir=$CACHE/$suite
-    log=$CACHE/$suite.log
+    log=$CACHE/$row.log
     start=$(date +%s)
     if [ $fresh = 1 ] || [ ! -e "$dir/.matrix-ready" ]; then
         make_chroot "$suite" "$dir" >"$log.make" 2>&1 || {
             umount_all
-            rows+=("$suite: chroot could not be made (see $log.make)")
+            rows+=("$row: chroot could not be made (see $log.make)")
             failed=$((failed + 1))
             continue
         }
     fi
     mount_chroot "$dir"
     install_drivers "$dir" >>"$log.make" 2>&1 || {
-        rows+=("$suite: drivers not installed (see $log.make)")
+        rows+=("$row: drivers not installed (see $log.make)")
         failed=$((failed + 1))
     }
+    test_env=()
+    if [ "$row" != "$suite" ]; then
+        install_missing "$dir" "${PYPY_PACKAGES[@]}" >>"$log.make" 2>&1 || {
+            umount_all
+            rows+=("$row: pypy3 not installed (see $log.make)")
+            failed=$((failed + 1))
+            continue
+        }
+        test_env=(PYTHON=pypy3)
+    fi
     # pip verifies the index with the host's CA bundle and settings.
     cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"
     [ ! -e /etc/pip.conf ] || cp /etc/pip.conf "$dir/etc/"
@@ -160,8 +186,12 @@ for suite in "${suites[@]}"; do
     git -C "$dir/src" checkout -q --detach "$(git -C "$REPO" rev-parse HEAD)"
     libvirt=$(chroot "$dir" pkg-config --modversion libvirt)
     python=$(chroot "$dir" python3 -c 'import platform; print(platform.python_version())')
+    if [ "$row" != "$suite" ]; then
+        python=$(chroot "$dir" pypy3 -c 'import platform, sys
+print("PyPy %d.%d.%d (Python %s)" % (sys.pypy_version_info[:3] + (platform.python_version(),)))')
+    fi
     mapfile -t envv < <(chroot_env)
-    echo "== $suite: libvirt $libvirt, Python $python, HEAD $(git -C "$REPO" rev-parse --short HEAD)" | tee "$log"
+    echo "== $row: libvirt $libvirt, Python $python, HEAD $(git -C "$REPO" rev-parse --short HEAD)" | tee "$log"
     # The tests start a private libvirtd as "nobody": check it comes up.
     # (It prints its URI, then serves until timeout's SIGTERM.)
     uri=$(chroot "$dir" env -i "${envv[@]}" timeout 15 \
@@ -172,17 +202,18 @@ for suite in "${suites[@]}"; do
         echo "== private libvirtd as nobody: FAILED" >>"$log"
     fi
     rc=0
-    chroot "$dir" env -i "${envv[@]}" bash -c 'cd /src && bash scripts/test.sh' >>"$log" 2>&1 || rc=$?
+    chroot "$dir" env -i "${envv[@]}" ${test_env[@]+"${test_env[@]}"} \
+        bash -c 'cd /src && bash scripts/test.sh' >>"$log" 2>&1 || rc=$?
     umount_all
     totals=$(summarize "$log")
     [ -n "$totals" ] || totals="no pytest totals: $(grep -v '^\s*$' "$log" | tail -n1)"
     grep -q 'private libvirtd as nobody: ok' "$log" || totals="$totals | private libvirtd FAILED"
     [ $rc = 0 ] || failed=$((failed + 1))
-    rows+=("$suite: libvirt $libvirt, Python $python, exit $rc, $(( $(date +%s) - start ))s: $totals")
+    rows+=("$row: libvirt $libvirt, Python $python, exit $rc, $(( $(date +%s) - start ))s: $totals")
     echo "${rows[-1]}"
 done
 
 echo
-echo "== matrix (logs: $CACHE/<suite>.log)"
+echo "== matrix (logs: $CACHE/<row>.log)"
 printf '%s\n' "${rows[@]}"
 [ $failed = 0 ]

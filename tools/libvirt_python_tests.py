@@ -7,7 +7,9 @@ Fetches the PyPI sdist of libvirt-python whose version is the installed
 libvirt's (pip download; or --sdist), takes its tests/ directory and runs it
 with PY's pytest, from a directory of its own (so nothing but the installed
 binding is importable as libvirt), with LIBVIRT_API_COVERAGE=1 so that its
-API coverage test runs too. Exits with pytest's status.
+API coverage test runs too, and with the plugin pytest_plugins/
+collect_after_each_test.py (a collection after each test on PyPy, where
+the connections its tests drop are freed late). Exits with pytest's status.
 
 One file may come from a later release: test_api_coverage.py of
 libvirt-python before 10.1.0 maps two libvirt 8.4–9.x functions to names
@@ -35,6 +37,18 @@ COVERAGE_TEST = "test_api_coverage.py"
 # The first libvirt-python whose coverage test maps every function the way
 # the binding of its own release names it.
 COVERAGE_TEST_CORRECTED_IN = "10.1.0"
+
+
+# The plugin, alone on PYTHONPATH, so nothing else of this repository is
+# importable by the suite.
+PLUGIN_DIR = REPO / "tools" / "pytest_plugins"
+PLUGIN_ARGS = ["-p", "collect_after_each_test"]
+
+
+def pytest_env(env: dict) -> dict:
+    """env for a pytest run of libvirt-python's tests: only the plugin on
+    PYTHONPATH (pass PLUGIN_ARGS too)."""
+    return dict(env, PYTHONPATH=str(PLUGIN_DIR))
 
 
 def libvirt_version() -> str:
@@ -94,10 +108,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="libvirt-python-tests-") as tmp:
         tests = prepare_suite(args.python, Path(tmp), args.sdist)
         print("running them against %s" % args.python, flush=True)
-        env = dict(os.environ, LIBVIRT_API_COVERAGE="1")
-        env.pop("PYTHONPATH", None)
-        return subprocess.run([args.python, "-m", "pytest", "-p", "no:cacheprovider",
-                               "-q", str(tests)] + pytest_args, cwd=tmp, env=env).returncode
+        env = pytest_env(dict(os.environ, LIBVIRT_API_COVERAGE="1"))
+        return subprocess.run([args.python, "-m", "pytest", "-p", "no:cacheprovider"]
+                              + PLUGIN_ARGS + ["-q", str(tests)] + pytest_args,
+                              cwd=tmp, env=env).returncode
 
 
 if __name__ == "__main__":
