@@ -4,6 +4,7 @@
 #
 # PYTHON=pypy3 builds with PyPy instead, into .venv-pypy and .venv-pypy-abi
 # (Debian's pypy3, pypy3-venv and pypy3-dev are installed as well).
+# --packages-only installs the Debian packages and builds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# --packages-only: the Debian packages alone (.ci/run installs them before
+# it runs two builds at once, which must not both run apt).
+[ "${1:-}" != "--packages-only" ] || exit 0
 
 # .venv for CPython, .venv-pypy for PyPy (scripts/test.sh names them alike).
 VENV=.venv
