@@ -351,12 +351,12 @@ def rounds(n):
 rounds(10000)
 gc.collect()
 marks = [rss_kib()]
-for _ in range(2):
+for _ in range(3):
     rounds(50000)       # no collection asked for: the frees must keep up
     marks.append(rss_kib())
 gc.collect()
 assert dom.name() == "test"
-print(marks[1] - marks[0], marks[2] - marks[1])
+print(*(after - before for before, after in zip(marks, marks[1:])))
 '''
 
 
@@ -376,15 +376,15 @@ def test_a_handle_has_exactly_one_owner():
     out = subprocess.run([sys.executable, "-c", OWNERSHIP], capture_output=True,
                          text=True, cwd="/", timeout=600, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
-    first, second = (int(kib) for kib in out.stdout.split()[-2:])
+    *settling, last = (int(kib) for kib in out.stdout.split()[-3:])
     # 50,000 leaked (or still waiting) domain handles would be about 7 MiB.
-    assert second < 1024, "%d KiB more over the second 50,000 rounds (%d KiB " \
-        "over the first)" % (second, first)
-    # PyPy's heap grows to its working size in the first 50,000 rounds
-    # (measured 0.3-4 MiB on 7.3.11, 5 MiB on 7.3.19) and then stays;
-    # CPython's does not grow.
-    assert first < (2048 if sys.implementation.name == "cpython" else 8192), \
-        "%d KiB more after 50,000 rounds" % first
+    assert last < 1024, "%d KiB more over the last 50,000 rounds (before: %s KiB)" \
+        % (last, settling)
+    # CPython's heap does not grow. PyPy's grows to its working size over the
+    # first 100,000 rounds and then stays (measured: 7.3.11 4.1 MiB, then
+    # 0; 7.3.19 5 MiB, 1.3 MiB, then 0).
+    bound = 2048 if sys.implementation.name == "cpython" else 8192
+    assert sum(settling) < bound, "%s KiB more over the first 100,000 rounds" % settling
 
 
 # --- libvirt-python's callback records ----------------------------------------------
@@ -513,12 +513,10 @@ def test_event_loop_plumbing_runs_the_c_callbacks():
 @pytest.fixture(scope="module")
 def sdist_tests(tmp_path_factory):
     """libvirt-python's tests/ as the compatibility gate runs them
-    (tools/libvirt_python_tests.py), or a skip when pip cannot fetch them."""
+    (tools/libvirt_python_tests.py). Not fetched is an error, not a skip:
+    the gate needs the same sdist."""
     workdir = tmp_path_factory.mktemp("libvirt-python-sdist")
-    try:
-        return libvirt_python_tests.prepare_suite(sys.executable, workdir)
-    except (subprocess.CalledProcessError, StopIteration) as error:
-        pytest.skip("libvirt-python's sdist is not available: %s" % error)
+    return libvirt_python_tests.prepare_suite(sys.executable, workdir)
 
 
 def test_libvirt_pythons_api_coverage_test(sdist_tests):

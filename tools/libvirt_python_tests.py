@@ -23,6 +23,7 @@ replaces the matching release's.
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import shutil
 import subprocess
@@ -64,8 +65,12 @@ def fetch_sdist(python: str, version: str, workdir: Path) -> Path:
     target = workdir / version
     subprocess.run([python, "-m", "pip", "download", "-q", "--no-deps", "--no-binary",
                     ":all:", "-d", str(target), "libvirt-python==%s" % version], check=True)
-    # The sdist's name changed to libvirt_python-* in 11.x.
-    return next(target.glob("libvirt*python-*.tar.gz"))
+    # The sdist's name changed to libvirt_python-* in 11.x. (glob.glob, not
+    # Path.glob: PyPy 7.3.19's Path.glob finds nothing for this pattern.)
+    found = sorted(glob.glob(str(target / "libvirt*python-*.tar.gz")))
+    if not found:
+        raise FileNotFoundError("pip download left no libvirt-python sdist in %s" % target)
+    return Path(found[0])
 
 
 def extract_tests(sdist: Path, target: Path) -> Path:
