@@ -261,7 +261,10 @@ def report_exception() -> None:
     which must not unwind into libvirt's C frames (libvirt-python prints
     it the same way)."""
     import traceback    # only when it happens: it is slow to import
-    traceback.print_exc(file=sys.stderr)
+    try:
+        traceback.print_exc(file=sys.stderr)
+    except Exception:   # stderr closed (as pytest's capture leaves it): nowhere
+        pass            # to report, and raising would end in libvirt's C frames
 
 
 # --- arguments -------------------------------------------------------------------
