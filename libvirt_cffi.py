@@ -10,6 +10,8 @@
     libvirt_cffi.ArgumentTypeError     # refused arguments: libvirtErrors that are
     libvirt_cffi.ArgumentValueError    # also TypeError, ValueError or
     libvirt_cffi.ArgumentRangeError    # OverflowError
+
+From a shell: `libvirt-cffi-info [--missing]` (or `python -m libvirt_cffi`).
 """
 
 import libvirt  # noqa: F401  (binds every function: fills _core.bound)
@@ -45,3 +47,35 @@ def function_available(name: str) -> bool:
         except (AttributeError, OSError, _core.ffi.error):
             continue
     return False
+
+
+def main(argv=None) -> int:
+    """`libvirt-cffi-info [--missing]`: which build this is, the libvirt it
+    loaded, and the functions of the build's API that libvirt lacks."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="libvirt-cffi-info", description=main.__doc__)
+    parser.add_argument("--missing", action="store_true",
+                        help="list the functions the loaded libvirt lacks")
+    args = parser.parse_args(argv)
+    missing = sorted(name for name in _functions.FUNCTIONS if not function_available(name))
+    print("libvirt-cffi %s, %s mode, built for libvirt %d.%d.%d"
+          % ((_version(), MODE) + tuple(BUILT_FOR)))
+    print("loaded libvirt %d.%d.%d: %d of %d functions available"
+          % (RUNTIME_VERSION + (len(_functions.FUNCTIONS) - len(missing),
+                                len(_functions.FUNCTIONS))))
+    if args.missing:
+        for name in missing:
+            print("  missing: %s" % name)
+    return 0
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("libvirt-cffi")
+    except Exception:   # run from a tree that is not installed
+        return "(not installed)"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

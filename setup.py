@@ -1,5 +1,6 @@
-"""Build libvirt-cffi: generate the wrappers from the installed libvirt's API
-XML and build the cffi module (API mode with headers and a compiler, ABI mode
+"""Build libvirt-cffi: generate the wrappers from libvirt's API description
+(the installed libvirt's, or the one an sdist bundles: generator.sources) and
+build the cffi module (API mode with headers and a compiler, ABI mode
 otherwise or with LIBVIRT_CFFI_MODE=abi)."""
 
 import os
@@ -8,6 +9,7 @@ import sys
 import setuptools
 from setuptools import setup
 from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 
 # Older setuptools ignore pyproject.toml's [project] and [tool.setuptools]
 # tables and would install an empty "UNKNOWN" distribution: refuse instead.
@@ -17,7 +19,7 @@ if int(setuptools.__version__.split(".")[0]) < 61:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from generator import build, emitters  # noqa: E402
+from generator import build, emitters, sdist as sdist_rules  # noqa: E402
 
 
 class build_py_with_generated(build_py):
@@ -27,12 +29,28 @@ class build_py_with_generated(build_py):
     def run(self):
         super().run()
         mode, _ = build.choose_mode()
-        api = build.load()
+        api = build.load(mode=mode)
         emitters.PythonEmitter(mode).write(api, self.build_lib)
         emitters.StubEmitter(mode).write(api, self.build_lib)
 
 
+class sdist_with_description(sdist):
+    """Bundle libvirt's API description, and write the same bytes for the
+    same tree (generator.sdist)."""
+
+    def make_release_tree(self, base_dir, files):
+        super().make_release_tree(base_dir, files)
+        print("libvirt-cffi: bundling the API description %s"
+              % sdist_rules.bundle_description(base_dir))
+
+    def make_distribution(self):
+        super().make_distribution()
+        self.archive_files = [
+            sdist_rules.normalize_tar_gz(archive) if archive.endswith(".tar.gz") else archive
+            for archive in self.archive_files]
+
+
 setup(
     cffi_modules=["generator/ffi_builder.py:ffi"],
-    cmdclass={"build_py": build_py_with_generated},
+    cmdclass={"build_py": build_py_with_generated, "sdist": sdist_with_description},
 )

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
-from . import emit_cdef
+from . import emit_cdef, sources
 from .annotate import annotate
 from .model import Api, Version, parse_version
 from .parse import load_api
@@ -23,10 +23,20 @@ API_MODULE = "libvirt._libvirt_cffi"
 ABI_MODULE = "libvirt._libvirt_cffi_abi"
 
 
-def load(api_dir: Optional[str] = None) -> Api:
-    api = load_api(api_dir)
+def load(api_dir: Optional[str] = None, mode: Optional[str] = None) -> Api:
+    """The annotated model: of the XML in `api_dir`, else of the description
+    generator.sources chooses for the build mode."""
+    if api_dir:
+        api = load_api(api_dir)
+    else:
+        api = load_api(files=description(mode or choose_mode()[0])[0])
     annotate(api)
     return api
+
+
+def description(mode: str) -> Tuple[Dict[str, str], str]:
+    """(module -> API XML path, why) for a build in `mode`."""
+    return sources.choose(mode)
 
 
 def _pkg_config(*args: str) -> Optional[str]:

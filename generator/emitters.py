@@ -144,7 +144,7 @@ def load(spec: str):
 def build_inplace(mode: Optional[str] = None) -> str:
     """Generate and compile into the source tree's libvirt/ (for development)."""
     mode = mode or choose_mode()[0]
-    api = load_model()
+    api = load_model(mode=mode)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     PythonEmitter(mode).write(api, root)
     ffi = make_ffi(api, mode)

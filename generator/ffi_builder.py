@@ -1,6 +1,6 @@
 """The cffi builder setuptools runs (setup.py's cffi_modules): the mode is
-chosen by generator.build.choose_mode(), the declarations come from the
-installed libvirt's API XML."""
+chosen by generator.build.choose_mode(), the API description by
+generator.sources."""
 
 import os
 import sys
@@ -11,4 +11,5 @@ from generator import build  # noqa: E402
 
 MODE, WHY = build.choose_mode()
 print("libvirt-cffi: building in %s mode (%s)" % (MODE.upper(), WHY))
-ffi = build.make_ffi(build.load(), MODE)
+print("libvirt-cffi: API description: %s" % build.description(MODE)[1])
+ffi = build.make_ffi(build.load(mode=MODE), MODE)

@@ -42,7 +42,7 @@ fi
 VENV=.venv
 "$PYTHON" -c 'import sys; sys.exit(sys.implementation.name != "pypy")' && VENV=.venv-pypy
 
-TOOLS=(cffi lxml pycparser pytest 'setuptools>=61' wheel mypy)
+TOOLS=(cffi lxml pycparser pytest 'setuptools>=61' wheel build mypy)
 if [ "$VENV" = .venv-pypy ]; then
     # mypy needs its compiled librt, which PyPy cannot load: the stub tests
     # run a CPython's mypy against the PyPy build (tests/test_generator_stubs.py).

@@ -44,3 +44,18 @@ def test_missing_function_error():
     assert isinstance(caught.value, libvirt.libvirtError)
     assert isinstance(caught.value, NotImplementedError)
     assert not libvirt_cffi.function_available("virFromTheFuture")
+
+
+def test_info_command_reports_what_function_available_says():
+    import sys
+    out = subprocess.run([sys.executable, "-m", "libvirt_cffi", "--missing"],
+                         capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("libvirt-cffi ")
+    assert (" %s mode, built for libvirt %d.%d.%d" % ((libvirt_cffi.MODE,) + tuple(libvirt_cffi.BUILT_FOR))
+            in lines[0])
+    assert lines[1].startswith("loaded libvirt %d.%d.%d: " % libvirt_cffi.RUNTIME_VERSION)
+    missing = [line.split(": ", 1)[1] for line in lines[2:]]
+    assert all(not libvirt_cffi.function_available(name) for name in missing)
+    assert libvirt_cffi.function_available("virConnectOpen")
+    assert "virConnectOpen" not in missing
