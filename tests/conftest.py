@@ -262,3 +262,17 @@ def assert_refused(exc):
     assert isinstance(exc, libvirt.libvirtError), repr(exc)
     assert exc.get_error_code() == libvirt.VIR_ERR_INVALID_ARG, exc.err
     assert exc.get_error_level() == libvirt.VIR_ERR_ERROR
+
+
+@pytest.fixture(scope="session")
+def clean_tree(tmp_path_factory):
+    """The tracked files of the working tree (no venvs, no build output)."""
+    tree = tmp_path_factory.mktemp("tree")
+    listed = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], check=True,
+                            capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = os.path.join(ROOT, name)
+        if os.path.isfile(source):
+            os.makedirs(os.path.dirname(os.path.join(tree, name)), exist_ok=True)
+            shutil.copy2(source, os.path.join(tree, name))
+    return str(tree)

@@ -14,13 +14,11 @@ metadata, running setup.py's generator step) is the same in both modes, and
 no compile keeps it short; scripts/test.sh runs this file once, not per mode.
 """
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT
 
 OLDEST_PIP = "20.3.4"
 # Python 3.12 removed pkgutil.ImpImporter, which setuptools before 66.1.0
@@ -33,20 +31,6 @@ BUILD_REQUIRES = ["cffi>=1.15", "lxml", "pycparser", "wheel"]
 @pytest.fixture(scope="module")
 def build_mode():
     return "abi"
-
-
-@pytest.fixture(scope="module")
-def clean_tree(tmp_path_factory):
-    """The tracked files of the working tree (no venvs, no build output)."""
-    tree = tmp_path_factory.mktemp("tree")
-    listed = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], check=True,
-                            capture_output=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = os.path.join(ROOT, name)
-        if os.path.isfile(source):
-            os.makedirs(os.path.dirname(os.path.join(tree, name)), exist_ok=True)
-            shutil.copy2(source, os.path.join(tree, name))
-    return str(tree)
 
 
 def _venv(path, *packages):
