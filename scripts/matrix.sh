@@ -2,7 +2,7 @@
 # The platform matrix: the README's test command (bash scripts/test.sh) run
 # in a cached Debian chroot per suite, one summary line per row.
 #
-#   bash scripts/matrix.sh [--fresh] [bullseye|trixie|sid|SUITE-pypy ...]   (as root)
+#   bash scripts/matrix.sh [--fresh] [--prepare-only] [bullseye|trixie|sid|SUITE-pypy ...]   (as root)
 #
 # bullseye: libvirt 7.0, Python 3.9; trixie: libvirt 11.3, Python 3.13;
 # sid: libvirt 12.x, Python 3.14. Default: all three. SUITE-pypy (e.g.
@@ -11,17 +11,21 @@
 # $MATRIX_CACHE/<suite> (default /var/cache/libvirt-cffi-matrix) and reused;
 # --fresh rebuilds them. Each run tests a fresh clone of the committed HEAD
 # (uncommitted changes are not tested). Logs: $MATRIX_CACHE/<row>.log.
+# --prepare-only makes or updates the chroots and tests nothing
+# (tools/check_dist.py installs the built artifacts into them).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${MATRIX_CACHE:-/var/cache/libvirt-cffi-matrix}
 
 fresh=0
+prepare_only=0
 rows_asked=()
 for arg in "$@"; do
     case $arg in
         --fresh) fresh=1 ;;
+        --prepare-only) prepare_only=1 ;;
         bullseye|trixie|sid|bullseye-pypy|trixie-pypy|sid-pypy) rows_asked+=("$arg") ;;
-        *) echo "usage: $0 [--fresh] [bullseye|trixie|sid|SUITE-pypy ...]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--fresh] [--prepare-only] [bullseye|trixie|sid|SUITE-pypy ...]" >&2; exit 2 ;;
     esac
 done
 [ ${#rows_asked[@]} -gt 0 ] || rows_asked=(trixie sid bullseye)
@@ -180,6 +184,11 @@ for row in "${rows_asked[@]}"; do
     # pip verifies the index with the host's CA bundle and settings.
     cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"
     [ ! -e /etc/pip.conf ] || cp /etc/pip.conf "$dir/etc/"
+    if [ $prepare_only = 1 ]; then
+        umount_all
+        rows+=("$row: chroot ready in $dir")
+        continue
+    fi
     # The committed HEAD, not the working tree: what CI would test.
     rm -rf "$dir/src"
     git clone -q "$REPO" "$dir/src"

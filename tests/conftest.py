@@ -28,17 +28,18 @@ TEST_URI = "test:///default"
 BAD_INPUT_FILE = "test_mock_bad_input.py"
 
 
-# Set where the package under test was installed on a machine with
-# libvirt's runtime only (tools/check_dist.py): no libvirt-dev, no compiler,
+# Set where an installed artifact is tested alone (tools/check_dist.py),
+# also on a machine with libvirt's runtime only: no libvirt-dev, no compiler,
 # so no reference binding (built from source) and no libvirt-python sdist
 # suite (it reads the installed API XML). The tests that need them are
-# deselected, by name in the summary, never skipped.
-RUNTIME_ONLY_ENV = "LIBVIRT_CFFI_TESTS_RUNTIME_ONLY"
+# deselected (counted in the summary), never skipped; scripts/test.sh runs
+# them.
+INSTALLED_ONLY_ENV = "LIBVIRT_CFFI_TESTS_INSTALLED_ONLY"
 NEED_BUILD_MACHINE = {"ref_python", "run_reference", "sdist_tests"}
 
 
 def pytest_collection_modifyitems(session, config, items):
-    if os.environ.get(RUNTIME_ONLY_ENV):
+    if os.environ.get(INSTALLED_ONLY_ENV):
         deselected = [item for item in items
                       if NEED_BUILD_MACHINE & set(getattr(item, "fixturenames", ()))]
         if deselected:
