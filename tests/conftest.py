@@ -28,20 +28,21 @@ TEST_URI = "test:///default"
 BAD_INPUT_FILE = "test_mock_bad_input.py"
 
 
-# Set where an installed artifact is tested alone (tools/check_dist.py),
-# also on a machine with libvirt's runtime only: no libvirt-dev, no compiler,
-# so no reference binding (built from source) and no libvirt-python sdist
-# suite (it reads the installed API XML). The tests that need them are
-# deselected (counted in the summary), never skipped; scripts/test.sh runs
-# them.
+# Set where an installed artifact is tested alone on test:///default
+# (tools/check_dist.py), also on a machine with libvirt's runtime only: no
+# libvirt-dev, no compiler, no daemon, so no reference binding (built from
+# source), no libvirt-python sdist suite (it reads the installed API XML)
+# and no private libvirtd. The tests that need them are deselected (counted
+# in the summary), never skipped; scripts/test.sh runs them.
 INSTALLED_ONLY_ENV = "LIBVIRT_CFFI_TESTS_INSTALLED_ONLY"
-NEED_BUILD_MACHINE = {"ref_python", "run_reference", "sdist_tests"}
+BEYOND_AN_INSTALLED_ARTIFACT = {"ref_python", "run_reference", "sdist_tests",
+                                "upstream_tests", "libvirtd", "storage_conn"}
 
 
 def pytest_collection_modifyitems(session, config, items):
     if os.environ.get(INSTALLED_ONLY_ENV):
         deselected = [item for item in items
-                      if NEED_BUILD_MACHINE & set(getattr(item, "fixturenames", ()))]
+                      if BEYOND_AN_INSTALLED_ARTIFACT & set(getattr(item, "fixturenames", ()))]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = [item for item in items if item not in deselected]

@@ -16,6 +16,13 @@ def built_with(c_name):
     return _functions.FUNCTIONS.get(c_name, (None, None))[1] is not None
 
 
+def runtime_has(c_name):
+    """The binding can call c_name here: the build's XML has it and the
+    loaded libvirt is of its release or newer."""
+    since = _functions.FUNCTIONS.get(c_name, (None, None))[1]
+    return since is not None and loaded_libvirt() >= tuple(since)
+
+
 def raised_here(c_name, exception):
     """What a call of c_name's method given bad input raises on this row:
     `exception`, or AttributeError where the build leaves the method out."""

@@ -40,9 +40,11 @@ def test_versions_agree(api):
 
 def test_function_available():
     assert libvirt_cffi.function_available("virConnectOpen")
-    # 9.0.0's: available exactly where the build's XML has it (not 7.0's)
+    # 9.0.0's: available exactly where the build's XML has it and the
+    # loaded libvirt is 9.0 or newer (a wheel made from a newer XML may run
+    # on 7.0)
     assert libvirt_cffi.function_available("virDomainFDAssociate") == \
-        row.built_with("virDomainFDAssociate")
+        row.runtime_has("virDomainFDAssociate")
     assert libvirt_cffi.function_available("virDomainQemuMonitorCommand")
     assert not libvirt_cffi.function_available("virNoSuchFunction")
     with pytest.raises(TypeError):
