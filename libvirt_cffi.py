@@ -11,7 +11,8 @@
     libvirt_cffi.ArgumentValueError    # also TypeError, ValueError or
     libvirt_cffi.ArgumentRangeError    # OverflowError
 
-From a shell: `libvirt-cffi-info [--missing]` (or `python -m libvirt_cffi`).
+From a shell: `libvirt-cffi-info [--missing] [--libvirt-python-stand-in DIR]`
+(or `python -m libvirt_cffi`).
 """
 
 import libvirt  # noqa: F401  (binds every function: fills _core.bound)
@@ -49,14 +50,52 @@ def function_available(name: str) -> bool:
     return False
 
 
+def write_libvirt_python_stand_in(directory: str) -> str:
+    """Write a wheel named libvirt-python that holds no code and requires
+    libvirt-cffi, so that pip counts a requirement on libvirt-python as met
+    by this package (README, "Replacing libvirt-python"). Its version is
+    the libvirt release this build was made for, with the local label
+    "+cffi" (which version specifiers ignore). Returns its path."""
+    import base64
+    import hashlib
+    import os
+    import zipfile
+    version = "%d.%d.%d+cffi" % tuple(BUILT_FOR)
+    info = "libvirt_python-%s.dist-info" % version
+    files = {
+        info + "/METADATA": ("Metadata-Version: 2.1\nName: libvirt-python\nVersion: %s\n"
+                             "Summary: libvirt-python's name, provided by libvirt-cffi\n"
+                             "Requires-Dist: libvirt-cffi\n" % version),
+        info + "/WHEEL": ("Wheel-Version: 1.0\nGenerator: libvirt-cffi\n"
+                          "Root-Is-Purelib: true\nTag: py3-none-any\n"),
+    }
+    record = []
+    for name, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest())
+        record.append("%s,sha256=%s,%d" % (name, digest.rstrip(b"=").decode(), len(text)))
+    files[info + "/RECORD"] = "\n".join(record + [info + "/RECORD,,"]) + "\n"
+    path = os.path.join(directory, "libvirt_python-%s-py3-none-any.whl" % version)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for name, text in files.items():
+            wheel.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), text)
+    return path
+
+
 def main(argv=None) -> int:
-    """`libvirt-cffi-info [--missing]`: which build this is, the libvirt it
-    loaded, and the functions of the build's API that libvirt lacks."""
+    """`libvirt-cffi-info [--missing] [--libvirt-python-stand-in DIR]`: which
+    build this is, the libvirt it loaded, and the functions of the build's
+    API that libvirt lacks."""
     import argparse
     parser = argparse.ArgumentParser(prog="libvirt-cffi-info", description=main.__doc__)
     parser.add_argument("--missing", action="store_true",
                         help="list the functions the loaded libvirt lacks")
+    parser.add_argument("--libvirt-python-stand-in", metavar="DIR",
+                        help="write a wheel named libvirt-python that requires this "
+                             "package into DIR (pip then counts libvirt-python as installed)")
     args = parser.parse_args(argv)
+    if args.libvirt_python_stand_in:
+        print(write_libvirt_python_stand_in(args.libvirt_python_stand_in))
+        return 0
     missing = sorted(name for name in _functions.FUNCTIONS if not function_available(name))
     print("libvirt-cffi %s, %s mode, built for libvirt %d.%d.%d"
           % ((_version(), MODE) + tuple(BUILT_FOR)))

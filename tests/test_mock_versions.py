@@ -73,3 +73,28 @@ def test_info_command_reports_what_function_available_says():
     assert all(not libvirt_cffi.function_available(name) for name in missing)
     assert libvirt_cffi.function_available("virConnectOpen")
     assert "virConnectOpen" not in missing
+
+
+def test_libvirt_python_stand_in_is_a_valid_wheel_requiring_this_package(tmp_path):
+    import base64
+    import hashlib
+    import zipfile
+    path = libvirt_cffi.write_libvirt_python_stand_in(str(tmp_path))
+    version = "%d.%d.%d+cffi" % tuple(libvirt_cffi.BUILT_FOR)
+    assert path.endswith("/libvirt_python-%s-py3-none-any.whl" % version)
+    with zipfile.ZipFile(path) as wheel:
+        info = "libvirt_python-%s.dist-info/" % version
+        metadata = wheel.read(info + "METADATA").decode()
+        assert "Name: libvirt-python\n" in metadata
+        assert "Version: %s\n" % version in metadata
+        assert "Requires-Dist: libvirt-cffi\n" in metadata
+        # Every file but RECORD itself is recorded with its hash and size.
+        names = set(wheel.namelist())
+        assert names == {info + "METADATA", info + "WHEEL", info + "RECORD"}
+        for line in wheel.read(info + "RECORD").decode().splitlines():
+            name, digest, size = line.split(",")
+            if name == info + "RECORD":
+                continue
+            data = wheel.read(name)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            assert digest == "sha256=" + expected.decode() and int(size) == len(data)

@@ -337,8 +337,27 @@ def check_swap(work: Path, wheel: Path) -> str:
                 cwd=base).stdout.split()
     if "/libvirt/__init__.py" not in after[0] or after[2] != "True":
         return "FAILED: after the swap libvirt is %s" % after[0]
-    return "passed (was %s; now %s, %s mode)" % (
-        os.path.basename(before.stdout.strip()), "libvirt/__init__.py", after[1])
+    # The stand-in named libvirt-python: pip then counts the requirement as
+    # met, and a second package requiring it installs with no index at all.
+    stand_in = run([str(venv / "bin/libvirt-cffi-info"), "--libvirt-python-stand-in",
+                    str(base)], cwd=base).stdout.strip()
+    run(pip + ["install", "-q", "--no-index", stand_in])
+    run(pip + ["check"])
+    second = base / "also-needs-libvirt-python"
+    shutil.copytree(app, second)
+    (second / "pyproject.toml").write_text(
+        (second / "pyproject.toml").read_text().replace('"needs-libvirt-python"',
+                                                        '"also-needs-libvirt-python"'))
+    run(pip + ["wheel", "-q", "--no-deps", "-w", str(base / "wheels"), str(second)])
+    run(pip + ["install", "-q", "--no-index", "--find-links", str(base / "wheels"),
+               "also-needs-libvirt-python"])
+    still = run([str(venv / "bin/python"), "-c", "import libvirt; print(libvirt.__file__)"],
+                cwd=base).stdout.strip()
+    if "/libvirt/__init__.py" not in still:
+        return "FAILED: after the stand-in libvirt is %s" % still
+    return "passed (was %s; now %s, %s mode; with %s pip check passes)" % (
+        os.path.basename(before.stdout.strip()), "libvirt/__init__.py", after[1],
+        os.path.basename(stand_in))
 
 
 # --- the run -------------------------------------------------------------------------
