@@ -1,6 +1,6 @@
 """How the package is built: the mode and the cffi builder.
 
-`choose_mode` decides API or ABI mode; `target_version` the newest libvirt
+`choose_mode` decides API, ABI or dlopen mode; `target_version` the newest libvirt
 the declarations may assume in that mode; `make_ffi` gives the cffi builder
 for that mode. It knows no emitter: the generated modules are written by
 generator.emitters (which imports this module, never the other way round).
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from typing import Optional, Tuple
 
 from . import emit_cdef
@@ -21,6 +22,10 @@ from .parse import load_api
 MODE_ENV = "LIBVIRT_CFFI_MODE"
 API_MODULE = "libvirt._libvirt_cffi"
 ABI_MODULE = "libvirt._libvirt_cffi_abi"
+# Compiled like API mode, but from the model alone: no libvirt headers, no
+# -lvirt; the loader dlopen()s the libraries at import.
+DLOPEN_MODULE = "libvirt._libvirt_cffi_dl"
+MODES = ("api", "abi", "dlopen")
 
 
 def load(api_dir: Optional[str] = None) -> Api:
@@ -45,13 +50,18 @@ def headers_version() -> Optional[Version]:
 
 
 def choose_mode() -> Tuple[str, str]:
-    """('api' | 'abi', why)."""
+    """('api' | 'abi' | 'dlopen', why). auto never picks dlopen."""
     wanted = os.environ.get(MODE_ENV, "auto").lower()
-    if wanted not in ("auto", "api", "abi"):
-        raise SystemExit("%s must be api, abi or auto, not %r" % (MODE_ENV, wanted))
+    if wanted not in ("auto",) + MODES:
+        raise SystemExit("%s must be api, abi, dlopen or auto, not %r"
+                         % (MODE_ENV, wanted))
     if wanted == "abi":
         return "abi", "asked for with %s=abi" % MODE_ENV
     compiler = os.environ.get("CC", "cc").split()[0]
+    if wanted == "dlopen":
+        if shutil.which(compiler) is None:
+            raise SystemExit("dlopen mode needs a C compiler (%s)" % compiler)
+        return "dlopen", "asked for with %s=dlopen" % MODE_ENV
     missing = []
     if headers_version() is None:
         missing.append("libvirt headers (pkg-config libvirt)")
@@ -66,7 +76,8 @@ def choose_mode() -> Tuple[str, str]:
 
 def target_version(api: Api, mode: str) -> Version:
     """The newest libvirt the declarations may assume: the headers' in API
-    mode (the compiler checks against them), the XML's in ABI mode."""
+    mode (the compiler checks against them), the XML's in ABI and dlopen
+    mode (no headers limit them; the loader finds what the library has)."""
     xml_version = parse_version(api.sources.get("libvirt"))
     if mode == "api":
         return min(xml_version, headers_version() or xml_version)
@@ -97,6 +108,16 @@ def make_ffi(api: Api, mode: str):
             # Every library stays needed although all references to it are
             # weak (see emit_set_source); --as-needed would drop them.
             extra_link_args=["-Wl,--no-as-needed"] + libs)
+    elif mode == "dlopen":
+        ffi.cdef(emit_cdef.LOADER_CDEF)
+        ffi.cdef(emit_cdef.emit_release_cdef(api))
+        ffi.cdef(emit_cdef.emit_callback_cdef(api))
+        ffi.set_source(
+            DLOPEN_MODULE, emit_cdef.emit_dlopen_source(api, version),
+            extra_compile_args=["-O0"],     # as in API mode
+            # glibc before 2.34 has dlopen in libdl; later ones keep an
+            # empty libdl, so it is always safe to name on Linux.
+            libraries=["dl"] if sys.platform.startswith("linux") else [])
     else:
         ffi.set_source(ABI_MODULE, None)
     return ffi
