@@ -1,6 +1,7 @@
 """Build libvirt-cffi: generate the wrappers from the installed libvirt's API
 XML and build the cffi module (API mode with headers and a compiler, ABI mode
-otherwise or with LIBVIRT_CFFI_MODE=abi)."""
+otherwise or with LIBVIRT_CFFI_MODE=abi; LIBVIRT_CFFI_MODE=dlopen compiles
+without libvirt's headers and loads libvirt at import)."""
 
 import os
 import sys
@@ -32,7 +33,19 @@ class build_py_with_generated(build_py):
         emitters.StubEmitter(mode).write(api, self.build_lib)
 
 
+def wheel_options():
+    """dlopen mode's extension depends on no libvirt and uses only the
+    limited API (cffi defines Py_LIMITED_API): one cp39-abi3 wheel serves
+    every CPython >= 3.9. API mode's is tied to the libvirt it was linked
+    against, and PyPy has no abi3: their tags stay the interpreter's."""
+    if os.environ.get(build.MODE_ENV, "").lower() == "dlopen" \
+            and sys.implementation.name == "cpython":
+        return {"bdist_wheel": {"py_limited_api": "cp39"}}
+    return {}
+
+
 setup(
     cffi_modules=["generator/ffi_builder.py:ffi"],
     cmdclass={"build_py": build_py_with_generated},
+    options=wheel_options(),
 )
