@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 from . import emit_cdef
 from .annotate import annotate
@@ -109,15 +109,24 @@ def make_ffi(api: Api, mode: str):
             # weak (see emit_set_source); --as-needed would drop them.
             extra_link_args=["-Wl,--no-as-needed"] + libs)
     elif mode == "dlopen":
-        ffi.cdef(emit_cdef.LOADER_CDEF)
-        ffi.cdef(emit_cdef.emit_release_cdef(api))
-        ffi.cdef(emit_cdef.emit_callback_cdef(api))
-        ffi.set_source(
-            DLOPEN_MODULE, emit_cdef.emit_dlopen_source(api, version),
-            extra_compile_args=["-O0"],     # as in API mode
-            # glibc before 2.34 has dlopen in libdl; later ones keep an
-            # empty libdl, so it is always safe to name on Linux.
-            libraries=["dl"] if sys.platform.startswith("linux") else [])
+        dlopen_source(ffi, api, version)
     else:
         ffi.set_source(ABI_MODULE, None)
     return ffi
+
+
+def dlopen_source(ffi, api: Api, version: Version, module: str = DLOPEN_MODULE,
+                  sonames: Optional[Dict[str, str]] = None) -> None:
+    """Add dlopen mode's extras and C source to `ffi` (which has the cdef);
+    `module` and `sonames` other than the build's are for the tests."""
+    ffi.cdef(emit_cdef.LOADER_CDEF)
+    ffi.cdef(emit_cdef.emit_release_cdef(api))
+    ffi.cdef(emit_cdef.emit_callback_cdef(api))
+    ffi.set_source(
+        module, emit_cdef.emit_dlopen_source(api, version, sonames or emit_cdef.SONAMES),
+        # -O0 as in API mode. A call to a function the source does not
+        # declare (not made a pointer) would link to a missing symbol.
+        extra_compile_args=["-O0", "-Werror=implicit-function-declaration"],
+        # glibc before 2.34 has dlopen in libdl; later ones keep an empty
+        # libdl, so it is always safe to name on Linux.
+        libraries=["dl"] if sys.platform.startswith("linux") else [])

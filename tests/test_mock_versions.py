@@ -23,7 +23,11 @@ def test_versions_agree():
     assert libvirt.getVersion() == number
     assert libvirt_cffi.RUNTIME_VERSION == version
     assert libvirt_cffi.BUILT_FOR == version
-    assert libvirt_cffi.MODE in ("api", "abi")
+    assert libvirt_cffi.MODE in ("api", "abi", "dlopen")
+    # The mode the build wrote is the module the runtime loaded.
+    from libvirt import _build_info
+    assert libvirt_cffi.MODE == _build_info.MODE
+    assert (libvirt._core.API_LIB is None) == (libvirt_cffi.MODE == "abi")
 
 
 def test_function_available():
