@@ -136,6 +136,7 @@ summarize() {
         # libvirt-python suite (its header can appear in captured output).
         /^== tests with \.venv(-pypy)? / { mode = "api"; n = 0 }
         /^== tests with \.venv(-pypy)?-abi / { mode = "abi"; n = 0 }
+        /^== tests with \.venv(-pypy)?-dlopen / { mode = "dlopen"; n = 0 }
         # pytest -q totals: "3 failed, 842 passed, 5 skipped in 95.1s"
         mode != "" && /^(=+ )?[0-9]+ (passed|failed|skipped|errors?|xfailed|deselected).* in [0-9.]+s/ {
             line = $0; gsub(/=/, "", line); sub(/^ +/, "", line)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Set up, build in both modes, and run the test suite against each build.
-# PYTHON=pypy3 does the same with PyPy (.venv-pypy, .venv-pypy-abi).
+# Set up, build in all three modes, and run the test suite against each build.
+# PYTHON=pypy3 does the same with PyPy (.venv-pypy, .venv-pypy-abi, .venv-pypy-dlopen).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHON=${PYTHON:-python3}
-bash scripts/setup.sh --both
+bash scripts/setup.sh --all
 VENV=.venv
 if "$PYTHON" -c 'import sys; sys.exit(sys.implementation.name != "pypy")'; then
     VENV=.venv-pypy
@@ -26,7 +26,7 @@ fi
 # tests still run so one run reports everything.
 echo "== ruff check ."
 "$VENV/bin/ruff" check . || status=1
-for venv in "$VENV" "$VENV-abi"; do
+for venv in "$VENV" "$VENV-abi" "$VENV-dlopen"; do
     # Installing with the oldest pip/setuptools builds the package itself:
     # once per run is enough (the API-mode run).
     once=()
