@@ -26,6 +26,9 @@ ABI_MODULE = "libvirt._libvirt_cffi_abi"
 # -lvirt; the loader dlopen()s the libraries at import.
 DLOPEN_MODULE = "libvirt._libvirt_cffi_dl"
 MODES = ("api", "abi", "dlopen")
+# Type disagreements the compiler would only warn about, as errors.
+WERROR = ["-Werror=incompatible-pointer-types", "-Werror=pointer-sign",
+          "-Werror=int-conversion", "-Werror=discarded-qualifiers"]
 
 
 def load(api_dir: Optional[str] = None) -> Api:
@@ -101,10 +104,8 @@ def make_ffi(api: Api, mode: str):
             # changed no measured call time and doubled the compile time.
             # Errors, not warnings, where a declaration disagrees with
             # libvirt's headers in a way the compiler can only warn about.
-            extra_compile_args=cflags + [
-                "-Wno-deprecated-declarations", "-O0",
-                "-Werror=incompatible-pointer-types", "-Werror=pointer-sign",
-                "-Werror=int-conversion", "-Werror=discarded-qualifiers"],
+            extra_compile_args=cflags + ["-Wno-deprecated-declarations", "-O0"]
+            + WERROR,
             # Every library stays needed although all references to it are
             # weak (see emit_set_source); --as-needed would drop them.
             extra_link_args=["-Wl,--no-as-needed"] + libs)
@@ -124,9 +125,9 @@ def dlopen_source(ffi, api: Api, version: Version, module: str = DLOPEN_MODULE,
     ffi.cdef(emit_cdef.emit_callback_cdef(api))
     ffi.set_source(
         module, emit_cdef.emit_dlopen_source(api, version, sonames or emit_cdef.SONAMES),
-        # -O0 as in API mode. A call to a function the source does not
-        # declare (not made a pointer) would link to a missing symbol.
-        extra_compile_args=["-O0", "-Werror=implicit-function-declaration"],
+        # -O0 and the errors as in API mode. A call to a function the source
+        # does not declare (not made a pointer) would need a missing symbol.
+        extra_compile_args=["-O0", "-Werror=implicit-function-declaration"] + WERROR,
         # glibc before 2.34 has dlopen in libdl; later ones keep an empty
         # libdl, so it is always safe to name on Linux.
         libraries=["dl"] if sys.platform.startswith("linux") else [])
