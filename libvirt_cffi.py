@@ -3,7 +3,8 @@
 
     import libvirt_cffi
     libvirt_cffi.function_available("virDomainFDAssociate")   # in the loaded libvirt?
-    libvirt_cffi.MODE                # "api" (compiled) or "abi" (dlopen)
+    libvirt_cffi.MODE                # "api" (compiled, linked), "dlopen"
+                                     # (compiled, loads libvirt) or "abi"
     libvirt_cffi.RUNTIME_VERSION     # the loaded libvirt, e.g. (9, 0, 0)
     libvirt_cffi.BUILT_FOR           # the libvirt the declarations were made for
     libvirt_cffi.FunctionNotAvailable  # what calling a missing function raises

@@ -1,7 +1,8 @@
 """Build libvirt-cffi: generate the wrappers from libvirt's API description
 (the installed libvirt's, or the one an sdist bundles: generator.sources) and
-build the cffi module (API mode with headers and a compiler, ABI mode
-otherwise or with LIBVIRT_CFFI_MODE=abi)."""
+build the cffi module (API mode with headers and a compiler, dlopen mode with
+a compiler alone, ABI mode otherwise; LIBVIRT_CFFI_MODE=api|dlopen|abi
+insists)."""
 
 import os
 import sys
@@ -50,7 +51,19 @@ class sdist_with_description(sdist):
             for archive in self.archive_files]
 
 
+def wheel_options():
+    """dlopen mode's extension depends on no libvirt and uses only the
+    limited API (cffi defines Py_LIMITED_API): one cp39-abi3 wheel serves
+    every CPython >= 3.9. API mode's is tied to the libvirt it was linked
+    against, and PyPy has no abi3: their tags stay the interpreter's."""
+    if os.environ.get(build.MODE_ENV, "").lower() == "dlopen" \
+            and sys.implementation.name == "cpython":
+        return {"bdist_wheel": {"py_limited_api": "cp39"}}
+    return {}
+
+
 setup(
     cffi_modules=["generator/ffi_builder.py:ffi"],
     cmdclass={"build_py": build_py_with_generated, "sdist": sdist_with_description},
+    options=wheel_options(),
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Per-call timing of libvirt-cffi against libvirt-python, same machine, one run.
 
-    python3 bench/bench_calls.py [--ours PY] [--ours-abi PY | --no-abi] [--ref PY]
+    python3 bench/bench_calls.py [--ours PY] [--ours-abi PY | --no-abi]
+                                 [--ours-dlopen PY | --no-dlopen] [--ref PY]
                                  [--suite core|data] [--no-streams]
 
 Each interpreter runs bench/_worker.py in a subprocess (both bindings install
@@ -11,6 +12,9 @@ rounds and repeats is kept, so slow drift of the machine hits every side.
 The "noise" column is median/best - 1 of the per-round bests (largest over
 the interpreters): per-process variation dominates repeat-to-repeat
 variation, so ratios closer to 1.0 than that are not a real difference.
+
+With an ours-dlopen interpreter (dlopen mode) a second table gives its
+ns/call against ours (API mode), the ratio dlopen mode is held to.
 
 --suite data also moves 100 MiB through virStream on a private libvirtd
 (bench_streams.py), so all the data-heavy ratios print in one run.
@@ -213,6 +217,25 @@ def _call_table(modes: Dict[str, str], calls: Dict[str, dict], width: int,
     return lines
 
 
+def _pair_table(calls: Dict[str, dict], base: str, other: str, width: int) -> List[str]:
+    """`other` against `base` (not the reference): best ns/call of each."""
+    head = f"{'call':<{width}}  {base + ' ns':>12}  {other + ' ns':>16}  {'ratio':>6}"
+    lines = [head, "-" * len(head)]
+    ratios = []
+    for stmt in (s for s in calls["reference"] if s != "info"):
+        best = [min(map(min, calls[m][stmt]["rounds"])) if calls[m].get(stmt, {}).get("rounds")
+                else None for m in (base, other)]
+        ratio = best[1] / best[0] if None not in best else None
+        if ratio is not None:
+            ratios.append(ratio)
+        lines.append(f"{stmt:<{width}}  {_fmt_ns(best[0]):>12}  {_fmt_ns(best[1]):>16}  "
+                     f"{'-' if ratio is None else f'{ratio:.3f}':>6}")
+    gm = math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else None
+    lines.append(f"{'geometric mean':<{width}}  {'':>12}  {'':>16}  "
+                 f"{'-' if gm is None else f'{gm:.3f}':>6}")
+    return lines
+
+
 def _import_table(modes: Dict[str, str], imports: Dict[str, dict], width: int) -> List[str]:
     others = [m for m in modes if m != "reference"]
     head = _table_head("import libvirt", "ms", width, others)
@@ -232,6 +255,8 @@ def report(modes: Dict[str, str], calls: Dict[str, dict], imports: Optional[Dict
     width = max(len(s) for s in list(calls["reference"]) + list(IMPORT_ROWS.values()))
     notes: List[str] = []
     lines = _header(modes, calls) + [""] + _call_table(modes, calls, width, notes)
+    if "ours-dlopen" in modes and "ours" in modes:
+        lines += [""] + _pair_table(calls, "ours", "ours-dlopen", width)
     if imports:
         lines += [""] + _import_table(modes, imports, width)
     if notes:
@@ -247,6 +272,10 @@ def main(argv: Optional[list] = None) -> int:
                     help="python with libvirt-cffi in ABI mode "
                          "(default: <repo>/.venv-abi/bin/python if it exists)")
     ap.add_argument("--no-abi", action="store_true", help="skip ABI mode")
+    ap.add_argument("--ours-dlopen", default=None,
+                    help="python with libvirt-cffi in dlopen mode "
+                         "(default: <repo>/.venv-dlopen/bin/python if it exists)")
+    ap.add_argument("--no-dlopen", action="store_true", help="skip dlopen mode")
     ap.add_argument("--ref", default=None,
                     help="reference python (default: from tools/reference_env.py)")
     ap.add_argument("-k", dest="filters", action="append", default=[],
@@ -275,7 +304,12 @@ def main(argv: Optional[list] = None) -> int:
     default_abi = REPO / ".venv-abi" / "bin" / "python"
     if abi is None and default_abi.exists():
         abi = str(default_abi)
-    modes = {"ours": args.ours, "ours-abi": None if args.no_abi else abi}
+    dlopen = args.ours_dlopen
+    default_dlopen = REPO / ".venv-dlopen" / "bin" / "python"
+    if dlopen is None and default_dlopen.exists():
+        dlopen = str(default_dlopen)
+    modes = {"ours": args.ours, "ours-abi": None if args.no_abi else abi,
+             "ours-dlopen": None if args.no_dlopen else dlopen}
     modes = {mode: python for mode, python in modes.items() if python}
     for mode, python in modes.items():  # check before a possibly slow reference build
         if not Path(python).exists():

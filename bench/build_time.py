@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """How long a full build from a clean tree takes: ours (generate + compile,
-API mode; generate only, ABI mode) next to the reference binding's build from
+API and dlopen mode; generate only, ABI mode) next to the reference binding's build from
 its PyPI source, on the same machine, in one run.
 
     python3 bench/build_time.py [--python PY] [--runs N]
@@ -73,7 +73,8 @@ def main() -> int:
         sdist = reference_sdist(args.python, downloads)
         results = {"reference (libvirt-python, C extension)": [],
                    "ours, API mode (generate + compile)": [],
-                   "ours, ABI mode (generate only)": []}
+                   "ours, ABI mode (generate only)": [],
+                   "ours, dlopen mode (generate + compile)": []}
         for _ in range(args.runs):
             # Interleaved, so a busy moment of the machine hits every side.
             results["reference (libvirt-python, C extension)"].append(
@@ -81,6 +82,8 @@ def main() -> int:
             results["ours, API mode (generate + compile)"].append(
                 time_ours(args.python, "api"))
             results["ours, ABI mode (generate only)"].append(time_ours(args.python, "abi"))
+            results["ours, dlopen mode (generate + compile)"].append(
+                time_ours(args.python, "dlopen"))
     generation = subprocess.run([args.python, "-m", "generator", "--time"], cwd=REPO,
                                 capture_output=True, text=True, check=True).stderr.strip()
     print("generating everything from libvirt's XML: " + generation)

@@ -67,7 +67,7 @@ def main(argv=None) -> int:
                         help="with --report: only what this libvirt release added")
     parser.add_argument("--emit", choices=["cdef", "python", "model-json"],
                         help="model-json: the annotated model (schema in generator/export.py)")
-    parser.add_argument("--mode", choices=["api", "abi"], default="api",
+    parser.add_argument("--mode", choices=["api", "abi", "dlopen"], default="api",
                         help="the build mode --emit cdef declares for")
     parser.add_argument("--emitter", metavar="NAME|MODULE:CLASS",
                         help="run an emitter (built-in: cdef, python, model-json; or "
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
                         help="where --emitter writes (default: the current directory)")
     parser.add_argument("--time", action="store_true")
     parser.add_argument("--build-inplace", nargs="?", const="auto",
-                        choices=["auto", "api", "abi"],
+                        choices=["auto", "api", "abi", "dlopen"],
                         help="generate and compile into the source tree (default mode: "
                              "as the build chooses)")
     args = parser.parse_args(argv)

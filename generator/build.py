@@ -1,6 +1,6 @@
 """How the package is built: the mode and the cffi builder.
 
-`choose_mode` decides API or ABI mode; `target_version` the newest libvirt
+`choose_mode` decides API, ABI or dlopen mode; `target_version` the newest libvirt
 the declarations may assume in that mode; `make_ffi` gives the cffi builder
 for that mode. It knows no emitter: the generated modules are written by
 generator.emitters (which imports this module, never the other way round).
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from typing import Dict, Optional, Tuple
 
 from . import emit_cdef, sources
@@ -21,6 +22,13 @@ from .parse import load_api
 MODE_ENV = "LIBVIRT_CFFI_MODE"
 API_MODULE = "libvirt._libvirt_cffi"
 ABI_MODULE = "libvirt._libvirt_cffi_abi"
+# Compiled like API mode, but from the model alone: no libvirt headers, no
+# -lvirt; the loader dlopen()s the libraries at import.
+DLOPEN_MODULE = "libvirt._libvirt_cffi_dl"
+MODES = ("api", "abi", "dlopen")
+# Type disagreements the compiler would only warn about, as errors.
+WERROR = ["-Werror=incompatible-pointer-types", "-Werror=pointer-sign",
+          "-Werror=int-conversion", "-Werror=discarded-qualifiers"]
 
 
 def load(api_dir: Optional[str] = None, mode: Optional[str] = None) -> Api:
@@ -55,13 +63,20 @@ def headers_version() -> Optional[Version]:
 
 
 def choose_mode() -> Tuple[str, str]:
-    """('api' | 'abi', why)."""
+    """('api' | 'abi' | 'dlopen', why). auto: API mode with libvirt's
+    headers and a compiler, dlopen mode with a compiler and Python's headers
+    alone, ABI mode otherwise."""
     wanted = os.environ.get(MODE_ENV, "auto").lower()
-    if wanted not in ("auto", "api", "abi"):
-        raise SystemExit("%s must be api, abi or auto, not %r" % (MODE_ENV, wanted))
+    if wanted not in ("auto",) + MODES:
+        raise SystemExit("%s must be api, abi, dlopen or auto, not %r"
+                         % (MODE_ENV, wanted))
     if wanted == "abi":
         return "abi", "asked for with %s=abi" % MODE_ENV
     compiler = os.environ.get("CC", "cc").split()[0]
+    if wanted == "dlopen":
+        if shutil.which(compiler) is None:
+            raise SystemExit("dlopen mode needs a C compiler (%s)" % compiler)
+        return "dlopen", "asked for with %s=dlopen" % MODE_ENV
     missing = []
     if headers_version() is None:
         missing.append("libvirt headers (pkg-config libvirt)")
@@ -71,12 +86,21 @@ def choose_mode() -> Tuple[str, str]:
         return "api", "headers and compiler found"
     if wanted == "api":
         raise SystemExit("API mode needs " + " and ".join(missing))
+    if shutil.which(compiler) is not None and _python_headers():
+        return "dlopen", "a compiler and Python's headers, but no libvirt headers"
     return "abi", "no " + " and no ".join(missing)
+
+
+def _python_headers() -> bool:
+    """Python.h is there: compiling the extension can work."""
+    import sysconfig
+    return os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))
 
 
 def target_version(api: Api, mode: str) -> Version:
     """The newest libvirt the declarations may assume: the headers' in API
-    mode (the compiler checks against them), the XML's in ABI mode."""
+    mode (the compiler checks against them), the XML's in ABI and dlopen
+    mode (no headers limit them; the loader finds what the library has)."""
     xml_version = parse_version(api.sources.get("libvirt"))
     if mode == "api":
         return min(xml_version, headers_version() or xml_version)
@@ -100,13 +124,30 @@ def make_ffi(api: Api, mode: str):
             # changed no measured call time and doubled the compile time.
             # Errors, not warnings, where a declaration disagrees with
             # libvirt's headers in a way the compiler can only warn about.
-            extra_compile_args=cflags + [
-                "-Wno-deprecated-declarations", "-O0",
-                "-Werror=incompatible-pointer-types", "-Werror=pointer-sign",
-                "-Werror=int-conversion", "-Werror=discarded-qualifiers"],
+            extra_compile_args=cflags + ["-Wno-deprecated-declarations", "-O0"]
+            + WERROR,
             # Every library stays needed although all references to it are
             # weak (see emit_set_source); --as-needed would drop them.
             extra_link_args=["-Wl,--no-as-needed"] + libs)
+    elif mode == "dlopen":
+        dlopen_source(ffi, api, version)
     else:
         ffi.set_source(ABI_MODULE, None)
     return ffi
+
+
+def dlopen_source(ffi, api: Api, version: Version, module: str = DLOPEN_MODULE,
+                  sonames: Optional[Dict[str, str]] = None) -> None:
+    """Add dlopen mode's extras and C source to `ffi` (which has the cdef);
+    `module` and `sonames` other than the build's are for the tests."""
+    ffi.cdef(emit_cdef.LOADER_CDEF)
+    ffi.cdef(emit_cdef.emit_release_cdef(api))
+    ffi.cdef(emit_cdef.emit_callback_cdef(api))
+    ffi.set_source(
+        module, emit_cdef.emit_dlopen_source(api, version, sonames or emit_cdef.SONAMES),
+        # -O0 and the errors as in API mode. A call to a function the source
+        # does not declare (not made a pointer) would need a missing symbol.
+        extra_compile_args=["-O0", "-Werror=implicit-function-declaration"] + WERROR,
+        # glibc before 2.34 has dlopen in libdl; later ones keep an empty
+        # libdl, so it is always safe to name on Linux.
+        libraries=["dl"] if sys.platform.startswith("linux") else [])

@@ -32,12 +32,13 @@ def declared_functions(api: Api, version: Version) -> List[str]:
                   and not (f.binding and f.binding.status == "unsupported"))
 
 
-def emit_cdef(api: Api, version: Version) -> str:
+def emit_types(api: Api) -> List[str]:
+    """The type declarations (handles, enums, typedefs, callback types,
+    struct layouts), valid as both cffi cdef and C: the cdef of every mode
+    and dlopen mode's C source (which has no libvirt headers) share them."""
     macros = macro_int_values(api)
     known = declarable_types(api)
-    out: List[str] = ["/* libvirt's API as cffi declarations, generated from "
-                      "its API XML (libvirt %s). */" % api.sources.get("libvirt", "?")]
-    out.append("\n/* handles and structs */")
+    out: List[str] = ["\n/* handles and structs */"]
     for name in sorted(api.structs):
         struct = api.structs[name]
         out.append("typedef struct %s %s;" % (struct.tag, name))
@@ -70,6 +71,20 @@ def emit_cdef(api: Api, version: Version) -> str:
         for field in struct.fields:
             out.append("    %s;" % _field(field, macros))
         out.append("};")
+    return out
+
+
+def declared_variables(api: Api) -> List[str]:
+    """Names of the variables the cdef declares (those of a known type)."""
+    known = declarable_types(api)
+    return [name for name in sorted(api.variables)
+            if not unknown_types(api, [api.variables[name].type], known)]
+
+
+def emit_cdef(api: Api, version: Version) -> str:
+    out: List[str] = ["/* libvirt's API as cffi declarations, generated from "
+                      "its API XML (libvirt %s). */" % api.sources.get("libvirt", "?")]
+    out.extend(emit_types(api))
 
     out.append("\n/* functions */")
     for name in declared_functions(api, version):
@@ -77,10 +92,8 @@ def emit_cdef(api: Api, version: Version) -> str:
         out.append("%s %s(%s);" % (function.ret.type, name, _params(function.args)))
 
     out.append("\n/* variables */")
-    for name in sorted(api.variables):
-        variable = api.variables[name]
-        if not unknown_types(api, [variable.type], known):
-            out.append("extern %s;" % _declarator(variable.type, name))
+    for name in declared_variables(api):
+        out.append("extern %s;" % _declarator(api.variables[name].type, name))
     out.append("\n/* from the C library */")
     out.extend(LIBC)
     return "\n".join(out) + "\n"
@@ -205,7 +218,10 @@ static void lvc_release(lvc_free_function free_function, void *handle)
 
 
 def release_functions(api: Api) -> List[Tuple[str, str]]:
-    """(class, its libvirt free function) for every class with one."""
+    """(class, its libvirt free function) for every class with one; none
+    for a model without virGetLastError (a test's), which lvc_release needs."""
+    if "virGetLastError" not in api.functions:
+        return []
     return [(cls.name, cls.free) for cls in api.classes.values() if cls.free]
 
 
@@ -215,6 +231,8 @@ def emit_release_cdef(api: Api) -> str:
 
 
 def emit_release_source(api: Api) -> str:
+    if not release_functions(api):
+        return ""
     lines = [RELEASE_SOURCE]
     for cls, free in release_functions(api):
         lines.append("void lvc_release_%s(%sPtr handle)\n{\n"
@@ -249,5 +267,126 @@ def emit_set_source(api: Api, version: Version) -> str:
     lines.append("#include <stdlib.h>")
     for name in declared_functions(api, version):
         lines.append("#pragma weak %s" % name)
+    lines.append(emit_release_source(api))
+    return "\n".join(lines) + "\n"
+
+
+# --- dlopen mode: no libvirt headers, no -lvirt ----------------------------------
+
+# dlopen mode's loader, declared in the cdef.
+LOADER_CDEF = """
+int lvc_dl_open(void);
+const char *lvc_dl_error(void);
+const char *lvc_dl_unresolved(size_t index);
+"""
+
+# The loader. RTLD_NOW: a library's own unresolvable dependencies fail here,
+# not in the middle of a later call. RTLD_LOCAL: symbols are only reached by
+# dlsym on each handle (libvirt-qemu.so.0 finds libvirt.so.0 through its
+# own NEEDED entry), so nothing is put into the process's global namespace,
+# as for any extension module. Handles are never closed: the pointers stay
+# valid for the life of the process.
+LOADER_SYMBOL = r"""
+struct lvc_symbol {
+    const char *name;
+    unsigned char library;      /* index into lvc_sonames */
+    void **slot;
+};"""
+LOADER_SOURCE = r"""
+static void *lvc_handles[LVC_LIBRARIES];
+static unsigned char lvc_found[LVC_SYMBOLS];
+static char lvc_error[512];
+static int lvc_opened;
+
+/* 0, or -1 when lvc_sonames[0] (libvirt itself) cannot be opened; an
+   optional library that is absent leaves its symbols unresolved. Called
+   once, under the import lock. */
+int lvc_dl_open(void)
+{
+    size_t i;
+    if (lvc_opened)
+        return lvc_handles[0] != NULL ? 0 : -1;
+    lvc_opened = 1;
+    for (i = 0; i < LVC_LIBRARIES; i++) {
+        lvc_handles[i] = dlopen(lvc_sonames[i], RTLD_NOW | RTLD_LOCAL);
+        if (lvc_handles[i] == NULL && i == 0) {
+            const char *why = dlerror();
+            strncpy(lvc_error, why != NULL ? why : lvc_sonames[0],
+                    sizeof(lvc_error) - 1);
+            return -1;
+        }
+    }
+    for (i = 0; i < LVC_SYMBOLS; i++) {
+        void *handle = lvc_handles[lvc_symbols[i].library];
+        void *address = handle != NULL ? dlsym(handle, lvc_symbols[i].name) : NULL;
+        if (address != NULL) {
+            *lvc_symbols[i].slot = address;
+            lvc_found[i] = 1;
+        }
+    }
+    return 0;
+}
+
+const char *lvc_dl_error(void)
+{
+    return lvc_error;
+}
+
+/* The name of the index-th symbol left unresolved, NULL past the last. */
+const char *lvc_dl_unresolved(size_t index)
+{
+    size_t i;
+    for (i = 0; i < LVC_SYMBOLS; i++)
+        if (!lvc_found[i] && index-- == 0)
+            return lvc_symbols[i].name;
+    return NULL;
+}
+"""
+
+
+def _library_of(module: str) -> str:
+    return "libvirt" if module not in SONAMES else module
+
+
+def emit_dlopen_source(api: Api, version: Version,
+                       sonames: Dict[str, str] = SONAMES) -> str:
+    """The C source cffi compiles in dlopen mode, made from the model alone.
+
+    Every function is a pointer the loader fills with dlsym; a macro of the
+    function's name makes cffi's generated calls go through it (a C call,
+    not a libffi one). A variable is a pointer to it, aimed at a zeroed
+    stand-in until the loader finds the real one."""
+    libraries = [m for m in sorted(sonames) if m in api.sources or m == "libvirt"]
+    libraries.remove("libvirt")
+    libraries.insert(0, "libvirt")      # lvc_dl_open requires the first
+    lines = ["/* dlopen mode: libvirt's types from its API XML (libvirt %s); "
+             "functions found at run time. */" % api.sources.get("libvirt", "?"),
+             "#include <stdlib.h>", "#include <string.h>", "#include <dlfcn.h>"]
+    lines.extend(emit_types(api))
+    lines.append("\n/* functions and variables, filled by lvc_dl_open */")
+    symbols = []
+    for name in declared_functions(api, version):
+        function = api.functions[name]
+        lines.append("static %s (*lvc_fp_%s)(%s);"
+                     % (function.ret.type, name, _params(function.args)))
+        lines.append("#define %s (*lvc_fp_%s)" % (name, name))
+        symbols.append((name, _library_of(function.module), "lvc_fp_" + name))
+    for name in declared_variables(api):
+        variable = api.variables[name]
+        lines.append("static %s;" % _declarator(variable.type, "lvc_vz_" + name))
+        lines.append("static %s = &lvc_vz_%s;"
+                     % (_declarator(variable.type + " *", "lvc_vp_" + name), name))
+        lines.append("#define %s (*lvc_vp_%s)" % (name, name))
+        symbols.append((name, _library_of(variable.module), "lvc_vp_" + name))
+    lines.append("\n#define LVC_LIBRARIES %d" % len(libraries))
+    lines.append("#define LVC_SYMBOLS %d" % len(symbols))
+    lines.append("static const char *const lvc_sonames[LVC_LIBRARIES] = {%s};"
+                 % ", ".join('"%s"' % sonames[m] for m in libraries))
+    lines.append(LOADER_SYMBOL)
+    lines.append("static const struct lvc_symbol lvc_symbols[LVC_SYMBOLS] = {")
+    lines.extend('    {"%s", %d, (void **)&%s},' % (name, libraries.index(lib), slot)
+                 for name, lib, slot in symbols)
+    lines.append("};")
+    lines.append(LOADER_SOURCE)
     lines.append(emit_release_source(api))
     return "\n".join(lines) + "\n"

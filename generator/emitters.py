@@ -33,7 +33,7 @@ class Emitter:
     name = "emitter"
 
     def __init__(self, mode: str = "api") -> None:
-        self.mode = mode        # the build mode ("api" or "abi") to emit for
+        self.mode = mode        # the build mode ("api", "abi", "dlopen") to emit for
 
     def emit(self, api: Api) -> Dict[str, str]:
         """{path relative to the output directory: file text}."""
@@ -78,7 +78,7 @@ def python_files(api: Api, mode: str) -> Dict[str, str]:
 
 
 class CdefEmitter(Emitter):
-    """The cffi declarations both build modes use."""
+    """The cffi declarations every build mode uses."""
 
     name = "cdef"
 

@@ -1,7 +1,7 @@
 """Calling Python from libvirt: C function pointers for Python functions, and
 user data that stays alive exactly as long as libvirt holds it.
 
-API mode attaches each Python function to its compiled `extern "Python"`
+The compiled modes (API and dlopen) attach each Python function to its compiled `extern "Python"`
 trampoline (lvc_cb_<callback type>, declared by the generator), so no libffi
 closure is made per registration; ABI mode makes one ffi.callback per
 function, once, at import. Either way cffi takes the GIL when libvirt calls

@@ -1,8 +1,10 @@
 """The runtime every wrapper stands on: the cffi library, libvirtError and
 the conversions of arguments and results.
 
-The compiled (API mode) extension is used when it was built; otherwise the
-ABI-mode module opens libvirt's shared libraries with the same declarations.
+The compiled extension is used when it was built: API mode's (linked against
+libvirt) or dlopen mode's (the same compiled calls, through pointers its
+loader fills at import); otherwise the ABI-mode module opens libvirt's
+shared libraries with the same declarations.
 
 The hand-written layer's rules (libvirt/_domain_*.py, _host_extra.py, ...):
 Every method keeps libvirt-python's name, arguments and result shape (list,
@@ -21,22 +23,58 @@ from __future__ import annotations
 import sys
 from operator import index as _index
 
-try:
-    from ._libvirt_cffi import ffi, lib as _api_lib
-    MODE = "api"
-except ImportError as _api_error:          # not built in API mode
-    if "_libvirt_cffi" not in str(_api_error):
-        raise
+
+def _compiled():
+    """(ffi, lib, mode) of the compiled module this copy was built with:
+    API mode's (linked against libvirt) or dlopen mode's (not linked: its
+    loader opens the libraries); (None, None, None) when neither is."""
+    try:
+        from ._libvirt_cffi import ffi, lib
+        return ffi, lib, "api"
+    except ImportError as error:
+        if "_libvirt_cffi" not in str(error):
+            raise
+    try:
+        from ._libvirt_cffi_dl import ffi, lib
+    except ImportError as error:
+        if "_libvirt_cffi_dl" not in str(error):
+            raise
+        return None, None, None
+    if lib.lvc_dl_open() < 0:
+        raise ImportError("libvirt-cffi (dlopen mode) cannot load libvirt.so.0: %s"
+                          % ffi.string(lib.lvc_dl_error()).decode("utf-8", "replace"),
+                          name="libvirt")
+    return ffi, lib, "dlopen"
+
+
+ffi, _api_lib, MODE = _compiled()
+if MODE is None:                            # ABI mode: cffi opens the libraries
     try:
         from ._libvirt_cffi_abi import ffi
     except ImportError:
         raise ImportError(
             "libvirt-cffi is not built: install it with 'pip install .' "
             "(the generated modules are made at build time)") from None
-    _api_lib = None
     MODE = "abi"
 
-from ._build_info import BUILT_FOR_LIBVIRT, SONAMES
+
+def _unresolved():
+    """dlopen mode: the functions and variables the loader found in no
+    library (an optional library absent, or a libvirt without them)."""
+    names = set()
+    if MODE == "dlopen":
+        while True:
+            name = _api_lib.lvc_dl_unresolved(len(names))
+            if name == ffi.NULL:
+                return frozenset(names)
+            names.add(ffi.string(name).decode())
+    return frozenset(names)
+
+
+# Never called: their pointers are NULL (dlopen mode only; empty otherwise).
+unresolved = _unresolved()
+
+from ._build_info import BUILT_FOR_LIBVIRT, SONAMES  # noqa: E402  (generated)
 
 _libraries = {}
 
@@ -64,7 +102,7 @@ NULL = ffi.NULL
 _string = ffi.string
 _free = _libvirt.free
 free = _free            # libvirt's free(), for what libvirt allocated
-# The compiled (API mode) library, or None in ABI mode.
+# The compiled (API or dlopen mode) library, or None in ABI mode.
 API_LIB = _api_lib
 _virGetLastError = _libvirt.virGetLastError
 
@@ -162,8 +200,11 @@ class FunctionNotAvailable(libvirtError, NotImplementedError):
 
     __module__ = "libvirt_cffi"     # its public home
 
-    def __init__(self, name: str, since) -> None:
-        if since is None:       # newer than the API XML of the build
+    def __init__(self, name: str, since, library=None) -> None:
+        if library is not None:     # dlopen mode: the loader did not find it
+            message = ("%s is not in the loaded libvirt (%s, or the library is "
+                       "absent)" % (name, library))
+        elif since is None:     # newer than the API XML of the build
             message = ("%s is newer than libvirt %d.%d.%d, whose API this build "
                        "was made from" % ((name,) + tuple(BUILT_FOR_LIBVIRT)))
         else:
@@ -189,8 +230,8 @@ absent = {}
 def function(module: str, name: str, since):
     """The C function `name`, or a stand-in that raises FunctionNotAvailable
     when the loaded libvirt predates it (since None: the build's API XML
-    predates it)."""
-    if since is not None and since <= RUNTIME_VERSION:
+    predates it) or, in dlopen mode, the loader did not find it."""
+    if since is not None and since <= RUNTIME_VERSION and name not in unresolved:
         try:
             found = getattr(library(module), name)
             bound[name] = True
@@ -198,9 +239,12 @@ def function(module: str, name: str, since):
         except (AttributeError, ffi.error):     # not declared, not in the library
             pass
     bound[name] = False
+    # The version rule's message where it applies, else the loader's.
+    where = (SONAMES.get(module, module) if name in unresolved and since is not None
+             and since <= RUNTIME_VERSION else None)
 
     def unavailable(*args, **kwargs):
-        raise FunctionNotAvailable(name, since)
+        raise FunctionNotAvailable(name, since, where)
     unavailable.__name__ = name
     return unavailable
 
@@ -245,11 +289,11 @@ def _perform_waiting() -> None:
 
 
 def releaser(cls_name: str, free_name: str, module: str = "libvirt"):
-    """The destructor ffi.gc attaches to the handles of one class. API mode
-    on CPython has it compiled (lvc_release_*, see the generator's
-    emit_cdef); otherwise release() above runs, with the free function of API
-    module `module` (on PyPy also in API mode: its frees wait in the list
-    drain() empties)."""
+    """The destructor ffi.gc attaches to the handles of one class. API and
+    dlopen mode on CPython have it compiled (lvc_release_*, see the
+    generator's emit_cdef); otherwise release() above runs, with the free
+    function of API module `module` (on PyPy also in the compiled modes: its
+    frees wait in the list drain() empties)."""
     if _api_lib is not None and REFCOUNTED:
         return getattr(_api_lib, "lvc_release_" + cls_name)
     free = getattr(library(module), free_name)

@@ -140,6 +140,7 @@ summarize() {
         # libvirt-python suite (its header can appear in captured output).
         /^== tests with \.venv(-pypy)? / { mode = "api"; n = 0 }
         /^== tests with \.venv(-pypy)?-abi / { mode = "abi"; n = 0 }
+        /^== tests with \.venv(-pypy)?-dlopen / { mode = "dlopen"; n = 0 }
         # pytest -q totals: "3 failed, 842 passed, 5 skipped in 95.1s"
         mode != "" && /^(=+ )?[0-9]+ (passed|failed|skipped|errors?|xfailed|deselected).* in [0-9.]+s/ {
             line = $0; gsub(/=/, "", line); sub(/^ +/, "", line)
@@ -181,6 +182,8 @@ for row in "${rows_asked[@]}"; do
         }
         test_env=(PYTHON=pypy3)
     fi
+    # The modes test.sh builds and tests (its default: all three).
+    [ -z "${TEST_MODES:-}" ] || test_env+=("TEST_MODES=$TEST_MODES")
     # pip verifies the index with the host's CA bundle and settings.
     cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"
     [ ! -e /etc/pip.conf ] || cp /etc/pip.conf "$dir/etc/"

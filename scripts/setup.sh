@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Everything a fresh Debian 12 machine needs, then the package built twice:
-# .venv (API mode, compiled) and .venv-abi (ABI mode, dlopen). Idempotent.
+# Everything a fresh Debian 12 machine needs, then the package built:
+# .venv (API mode, compiled); with --both also .venv-abi (ABI mode, cffi's
+# dlopen); with --all also .venv-dlopen (dlopen mode: compiled without
+# libvirt's headers, its loader opens libvirt at import). Idempotent.
 #
-# PYTHON=pypy3 builds with PyPy instead, into .venv-pypy and .venv-pypy-abi
-# (Debian's pypy3, pypy3-venv and pypy3-dev are installed as well).
+# PYTHON=pypy3 builds with PyPy instead, into .venv-pypy, .venv-pypy-abi and
+# .venv-pypy-dlopen (Debian's pypy3, pypy3-venv and pypy3-dev are installed as well).
 # --packages-only installs the Debian packages and builds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +68,9 @@ build_venv "$VENV" api
 # venv only. Pinned: a newer ruff may report new findings and fail an
 # unchanged tree.
 "$VENV/bin/pip" install -q --disable-pip-version-check ruff==0.17.6
-if [ "${1:-}" = "--both" ]; then
+if [ "${1:-}" = "--both" ] || [ "${1:-}" = "--all" ]; then
     build_venv "$VENV-abi" abi
+fi
+if [ "${1:-}" = "--all" ]; then
+    build_venv "$VENV-dlopen" dlopen
 fi

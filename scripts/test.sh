@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Set up, build in both modes, and run the test suite against each build.
-# PYTHON=pypy3 does the same with PyPy (.venv-pypy, .venv-pypy-abi).
+# Set up, build in all three modes, and run the test suite against each build.
+# PYTHON=pypy3 does the same with PyPy (.venv-pypy, .venv-pypy-abi, .venv-pypy-dlopen).
+# TEST_MODES="api abi" leaves dlopen mode out (CI's chroot rows and PyPy
+# stream do: tools/check_dist.py tests the compiled wheel on each of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHON=${PYTHON:-python3}
-bash scripts/setup.sh --both
+TEST_MODES=${TEST_MODES:-api abi dlopen}
+case " $TEST_MODES " in
+    *" dlopen "*) bash scripts/setup.sh --all ;;
+    *) bash scripts/setup.sh --both ;;
+esac
 VENV=.venv
 if "$PYTHON" -c 'import sys; sys.exit(sys.implementation.name != "pypy")'; then
     VENV=.venv-pypy
@@ -26,7 +32,15 @@ fi
 # tests still run so one run reports everything.
 echo "== ruff check ."
 "$VENV/bin/ruff" check . || status=1
-for venv in "$VENV" "$VENV-abi"; do
+venvs=()
+for mode in $TEST_MODES; do
+    case $mode in
+        api) venvs+=("$VENV") ;;
+        abi|dlopen) venvs+=("$VENV-$mode") ;;
+        *) echo "error: TEST_MODES: unknown mode $mode" >&2; exit 2 ;;
+    esac
+done
+for venv in "${venvs[@]}"; do
     # Installing with the oldest pip/setuptools and building the dists build the package itself:
     # once per run is enough (the API-mode run).
     once=()

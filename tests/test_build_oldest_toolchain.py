@@ -12,6 +12,7 @@ and setuptools 61.0.0 (the first that reads [project]; setup.py checks),
 The installs build ABI mode: what the toolchain decides (reading the
 metadata, running setup.py's generator step) is the same in both modes, and
 no compile keeps it short; scripts/test.sh runs this file once, not per mode.
+One build is dlopen mode's, whose wheel tag setup.py sets (cp39-abi3).
 """
 import os
 import subprocess
@@ -90,3 +91,22 @@ def test_too_old_setuptools_fails_loudly(tmp_path, clean_tree, build_mode):
         assert "needs setuptools >= 61" in failed.value.stderr + failed.value.stdout
     listed = _pip(python, "list", "--format=freeze").stdout
     assert "libvirt" not in listed.lower() and "UNKNOWN" not in listed
+
+
+def test_oldest_setuptools_makes_the_abi3_wheel_of_dlopen_mode(tmp_path, clean_tree):
+    """dlopen mode compiles (unlike the ABI-mode builds above) and tags its
+    wheel itself (setup.py's bdist_wheel option): with the oldest toolchain
+    too, one cp39-abi3 wheel whose extension needs no libvirt."""
+    import zipfile
+    python = _venv(tmp_path / "venv", *_oldest_pip(),
+                   "setuptools==" + OLDEST_SETUPTOOLS, *BUILD_REQUIRES)
+    _pip(python, "wheel", "--no-build-isolation", "--no-deps", "-w", str(tmp_path / "w"),
+         clean_tree, env=_build_env("dlopen"))
+    wheels = os.listdir(tmp_path / "w")
+    if sys.implementation.name == "cpython":
+        assert len(wheels) == 1 and wheels[0].startswith("libvirt_cffi-0.1.0-cp39-abi3-linux_")
+        with zipfile.ZipFile(tmp_path / "w" / wheels[0]) as wheel:
+            assert [n for n in wheel.namelist() if n.endswith(".so")] == \
+                ["libvirt/_libvirt_cffi_dl.abi3.so"]
+    _pip(python, "install", "--no-deps", str(tmp_path / "w" / wheels[0]))
+    _works(python, "dlopen")

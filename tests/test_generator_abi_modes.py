@@ -219,3 +219,29 @@ def test_integer_macros_match_the_compiler(modes):
              if getattr(api_mod.lib, name) != value}
     assert not wrong, "model value, compiler value: %s" % wrong
     assert len(macros) > 10 and api_mod.lib.VIR_UUID_BUFLEN == 16
+
+
+# --- dlopen mode: the model's types compiled as C, against the headers' ----------
+
+@pytest.fixture(scope="module")
+def dlopen_mod(modes, tmp_path_factory):
+    """The dlopen-mode module of the same model (its C source declares the
+    types from the model, not from libvirt's headers)."""
+    from generator import build
+    api = modes[0]
+    version = build.target_version(api, "dlopen")
+    ffi = cffi.FFI()
+    ffi.cdef(emit_cdef.emit_cdef(api, version))
+    build.dlopen_source(ffi, api, version, module="_abi_modes_dlopen")
+    path = ffi.compile(tmpdir=str(tmp_path_factory.mktemp("dlopen-mode")), verbose=False)
+    return _import("_abi_modes_dlopen", path)
+
+
+def test_dlopen_mode_agrees_with_api_mode(modes, dlopen_mod):
+    api, _macros, api_mod, _abi_mod, _abi_lib = modes
+    # The compiler's layouts and enum values of the model's C against those
+    # of libvirt's headers.
+    problems = compare_modes(api_mod, dlopen_mod, dlopen_mod.lib, api.enums)
+    assert not problems, "\n".join(problems)
+    assert len(dlopen_mod.ffi.list_types()[1]) > 20
+    assert dlopen_mod.lib.lvc_dl_open() == 0

@@ -35,7 +35,11 @@ def test_versions_agree(api):
     # Built for the release whose description the build read (API mode: no
     # newer than its headers).
     assert libvirt_cffi.BUILT_FOR == build.target_version(api, libvirt_cffi.MODE)
-    assert libvirt_cffi.MODE in ("api", "abi")
+    assert libvirt_cffi.MODE in ("api", "abi", "dlopen")
+    # The mode the build wrote is the module the runtime loaded.
+    from libvirt import _build_info
+    assert libvirt_cffi.MODE == _build_info.MODE
+    assert (libvirt._core.API_LIB is None) == (libvirt_cffi.MODE == "abi")
 
 
 def test_function_available():
