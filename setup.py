@@ -52,14 +52,32 @@ class sdist_with_description(sdist):
 
 
 def wheel_options():
-    """dlopen mode's extension depends on no libvirt and uses only the
-    limited API (cffi defines Py_LIMITED_API): one cp39-abi3 wheel serves
-    every CPython >= 3.9. API mode's is tied to the libvirt it was linked
-    against, and PyPy has no abi3: their tags stay the interpreter's."""
-    if os.environ.get(build.MODE_ENV, "").lower() == "dlopen" \
-            and sys.implementation.name == "cpython":
-        return {"bdist_wheel": {"py_limited_api": "cp39"}}
-    return {}
+    """dlopen mode's extension depends on no libvirt, only on the C library,
+    and uses only the limited API (cffi defines Py_LIMITED_API): on CPython
+    one cp39-abi3 wheel serves every CPython >= 3.9, and on glibc the wheel
+    is manylinux for the build machine's glibc and newer (PEP 600). API
+    mode's is tied to the libvirt it was linked against, and PyPy has no
+    abi3: their tags stay the interpreter's and the platform's."""
+    if build.choose_mode()[0] != "dlopen":
+        return {}
+    options = {}
+    if sys.implementation.name == "cpython":
+        options["py_limited_api"] = "cp39"
+    manylinux = manylinux_platform()
+    if manylinux:
+        options["plat_name"] = manylinux
+    return {"bdist_wheel": options}
+
+
+def manylinux_platform():
+    """manylinux_<glibc major>_<minor>_<arch> of this machine, or None."""
+    import platform
+    libc = os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else ""
+    name, _, version = (libc or "").partition(" ")
+    if name != "glibc" or not sys.platform.startswith("linux"):
+        return None
+    major, minor = version.split(".")[:2]
+    return "manylinux_%s_%s_%s" % (major, minor, platform.machine())
 
 
 setup(

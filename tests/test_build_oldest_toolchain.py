@@ -96,15 +96,19 @@ def test_too_old_setuptools_fails_loudly(tmp_path, clean_tree, build_mode):
 def test_oldest_setuptools_makes_the_abi3_wheel_of_dlopen_mode(tmp_path, clean_tree):
     """dlopen mode compiles (unlike the ABI-mode builds above) and tags its
     wheel itself (setup.py's bdist_wheel option): with the oldest toolchain
-    too, one cp39-abi3 wheel whose extension needs no libvirt."""
+    too, one cp39-abi3 wheel whose extension needs no libvirt, tagged
+    manylinux for this machine's glibc."""
     import zipfile
     python = _venv(tmp_path / "venv", *_oldest_pip(),
                    "setuptools==" + OLDEST_SETUPTOOLS, *BUILD_REQUIRES)
     _pip(python, "wheel", "--no-build-isolation", "--no-deps", "-w", str(tmp_path / "w"),
          clean_tree, env=_build_env("dlopen"))
     wheels = os.listdir(tmp_path / "w")
+    glibc = os.confstr("CS_GNU_LIBC_VERSION").split()[1].split(".")
+    platform_tag = "manylinux_%s_%s_%s" % (glibc[0], glibc[1], os.uname().machine)
+    assert len(wheels) == 1 and wheels[0].endswith("-%s.whl" % platform_tag), wheels
     if sys.implementation.name == "cpython":
-        assert len(wheels) == 1 and wheels[0].startswith("libvirt_cffi-0.1.0-cp39-abi3-linux_")
+        assert wheels[0].startswith("libvirt_cffi-0.1.0-cp39-abi3-")
         with zipfile.ZipFile(tmp_path / "w" / wheels[0]) as wheel:
             assert [n for n in wheel.namelist() if n.endswith(".so")] == \
                 ["libvirt/_libvirt_cffi_dl.abi3.so"]
