@@ -18,6 +18,8 @@
    and `runtime`, a Debian 11 chroot with only python3, python3-venv and
    libvirt0. There the suite's test:///default tests (tests/test_mock_*.py
    of the sdist) run against the installed package.
+   And a pure wheel made from the host's older description (libvirt 9.0's)
+   into sid (12.8).
 7. swap: a venv where a package requiring libvirt-python is installed takes
    ours in its place (README, "Replacing libvirt-python").
 
@@ -271,8 +273,11 @@ def build_wheel_in_chroot(root: Path, sdist: Path, index: int) -> Path:
 # --- installing and testing ---------------------------------------------------------
 
 def test_install(root: Optional[Path], work: Path, artifact: Path, sdist: Path, python: str,
-                 label: str) -> str:
-    """Install one artifact into a new venv and run the test:///default tests."""
+                 label: str, own_description: bool = False) -> str:
+    """Install one artifact into a new venv and run the test:///default tests
+    (from `sdist`, the one the artifact was made from). own_description:
+    the tests read the sdist's bundled description even where an installed
+    one is newer (the build did, for a wheel made on another machine)."""
     base = (root / "dist-test") if root is not None else (work / "test" / label)
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
@@ -287,6 +292,9 @@ def test_install(root: Optional[Path], work: Path, artifact: Path, sdist: Path, 
               "%(base)s/venv/bin/python -m pytest -p no:cacheprovider -q -rs test_mock_*.py"
               % dict(base=inside, python=python, artifact=artifact.name, tests=tests))
     env = {"LIBVIRT_CFFI_TESTS_INSTALLED_ONLY": "1"}
+    if own_description:
+        env["LIBVIRT_API_XML_DIR"] = "%s/src/%s/libvirt-api-xml" % (
+            inside, sdist.name[:-len(".tar.gz")])
     if root is None:
         result = in_chroot(None, script, env=env, check=False)
     else:
@@ -425,6 +433,17 @@ def main() -> int:
         log("compiled wheel (PyPy) into the host's PyPy")
         results["compiled wheel (PyPy) -> host PyPy"] = test_install(
             None, work, pypy_wheel, sdist, pypy, "host-pypy-compiled-wheel")
+    if "sid" in platforms:
+        # The other way round: a wheel made from the host's older description
+        # (libvirt 9.0's) on the newest libvirt.
+        log("a pure wheel made from the host's description into sid")
+        old_python = host_build_python(work, "python3", "build-venv")
+        old_sdist = build_sdist(work, old_python, Path("/usr/share/libvirt/api"), 9)
+        old_wheel = build_wheel_on_host(work, old_python, old_sdist, "abi", 9)
+        results["pure wheel (host's description, libvirt %d.%d.%d) -> sid" % description_version(
+            old_python, Path("/usr/share/libvirt/api"))] = test_install(
+                CACHE / "sid", work, old_wheel, old_sdist, "python3", "sid-older-pure-wheel",
+                own_description=True)
     log("swapping libvirt-python for the pure wheel in a venv")
     try:
         results["swap libvirt-python -> pure wheel (host venv)"] = check_swap(work, pure)
